@@ -1,0 +1,35 @@
+# Test registration. Each test is a real program that exits non-zero on a wrong value.
+# Labels: "slow" tests are skipped in the ASan run (they run in the release run).
+set(ROCKS_PY /usr/bin/python3 CACHE FILEPATH "Python with numpy/pytest (Debian's)")
+
+function(rocks_c_test name)
+  if(EXISTS ${CMAKE_SOURCE_DIR}/tests/${name}.c)
+    add_executable(${name} tests/${name}.c)
+    target_link_libraries(${name} PRIVATE rocks_lib)
+    add_test(NAME ${name} COMMAND ${name} ${ARGN} WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+  endif()
+endfunction()
+
+rocks_c_test(test_board)
+rocks_c_test(test_rules ${CMAKE_SOURCE_DIR}/tests/rules)
+rocks_c_test(test_sgf)
+rocks_c_test(test_gtp)
+
+# Differential test against GNU Go over GTP (needs /usr/games/gnugo).
+if(EXISTS ${CMAKE_SOURCE_DIR}/tests/test_gnugo_diff.c)
+  add_executable(test_gnugo_diff tests/test_gnugo_diff.c)
+  target_link_libraries(test_gnugo_diff PRIVATE rocks_lib)
+  add_test(NAME gnugo_diff_9x9 COMMAND test_gnugo_diff --size 9 --games 2000 --seed 1)
+  add_test(NAME gnugo_diff_19x19 COMMAND test_gnugo_diff --size 19 --games 200 --seed 2)
+  add_test(NAME gnugo_score COMMAND test_gnugo_diff --score --size 9 --games 50 --seed 3)
+  set_tests_properties(gnugo_diff_9x9 gnugo_diff_19x19 gnugo_score PROPERTIES LABELS slow TIMEOUT 1800)
+  add_test(NAME gnugo_diff_quick COMMAND test_gnugo_diff --size 9 --games 20 --seed 4)
+endif()
+
+# GTP transcripts and a whole game against GNU Go, driven through the real CLI.
+if(EXISTS ${CMAKE_SOURCE_DIR}/tests/gtp_transcripts.py)
+  add_test(NAME gtp_transcripts COMMAND ${ROCKS_PY} ${CMAKE_SOURCE_DIR}/tests/gtp_transcripts.py $<TARGET_FILE:rocks>)
+endif()
+if(EXISTS ${CMAKE_SOURCE_DIR}/tests/gtp_vs_gnugo.py)
+  add_test(NAME gtp_vs_gnugo COMMAND ${ROCKS_PY} ${CMAKE_SOURCE_DIR}/tests/gtp_vs_gnugo.py $<TARGET_FILE:rocks>)
+endif()
