@@ -83,7 +83,8 @@ typedef struct board {
   board_rules_t rules;
   float komi;
   int to_play;              /* COLOR_BLACK or COLOR_WHITE */
-  int ko_point;             /* point forbidden by simple ko for to_play, or 0 */
+  int ko_point;             /* point where ko_color may not retake (simple ko), or 0 */
+  int ko_color;             /* the colour the ko forbids */
   int last_move;            /* last point played (or BOARD_PASS), 0 before any move */
   int last_move2;           /* the move before that */
   int passes;               /* consecutive passes; game over at 2 */
@@ -96,6 +97,7 @@ typedef struct board {
   uint16_t empty[BOARD_MAX_SIZE * BOARD_MAX_SIZE]; /* the empty points, any order */
   uint16_t empty_pos[BOARD_MAX_POINTS];            /* index of a point in empty[] */
   uint8_t color[BOARD_MAX_POINTS];                 /* board_color_t per point */
+  uint16_t nbcount[BOARD_MAX_POINTS];              /* neighbour colour counts, 4 bits per colour */
   uint16_t group[BOARD_MAX_POINTS];                /* head stone of the point's group (stones only) */
   uint16_t next[BOARD_MAX_POINTS];                 /* next stone in the group, cyclic */
   board_group_t groups[BOARD_MAX_POINTS];          /* valid at head stones */
@@ -125,6 +127,8 @@ static inline int board_policy_index(const board_t *b, int move) {
 static inline int board_policy_point(const board_t *b, int index) {
   return index == b->size * b->size ? BOARD_PASS : board_point(b, index % b->size, index / b->size);
 }
+/* Number of neighbours of p with colour c (COLOR_OFFBOARD included), from the packed counts. */
+static inline int board_neighbors(const board_t *b, int p, int c) { return (b->nbcount[p] >> (4 * c)) & 15; }
 static inline bool board_game_over(const board_t *b) { return b->passes >= 2; }
 
 /* Full legality of `move` (a point or BOARD_PASS) for `color` under b->rules, superko included
