@@ -669,8 +669,9 @@ static bool check_position(const board_t *b, const board_t *r, rocks_error_t *er
     if (b->color[p] != COLOR_EMPTY || b->empty_pos[p] != i)
       return rocks_fail(err, ROCKS_ERR_STATE, "empty list broken at %d", p), false;
   }
-  if (memcmp(r->nbcount, b->nbcount, sizeof b->nbcount))
-    return rocks_fail(err, ROCKS_ERR_STATE, "neighbour counts mismatch"), false;
+  for (int p = 0; p < b->stride * b->stride; p++) /* border points' counts are never read */
+    if (b->color[p] != COLOR_OFFBOARD && r->nbcount[p] != b->nbcount[p])
+      return rocks_fail(err, ROCKS_ERR_STATE, "neighbour counts mismatch at %d", p), false;
   for (int c = 1; c <= 2; c++)
     if (r->stones[c] != b->stones[c]) return rocks_fail(err, ROCKS_ERR_STATE, "stone count mismatch"), false;
   const int n = b->stride * b->stride;
