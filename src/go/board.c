@@ -431,6 +431,12 @@ rocks_status_t board_play(board_t *b, int color, int move, rocks_error_t *err) {
   return ROCKS_OK;
 }
 
+void board_play_legal(board_t *b, int color, int move) {
+  play_move(b, color, move);
+  if (b->history_ok && b->nactions < BOARD_MAX_HISTORY) append_history(b, color, move, 0);
+  else b->history_ok = 0;
+}
+
 void board_play_fast(board_t *b, int color, int move) {
   b->history_ok = 0;
   play_move(b, color, move);

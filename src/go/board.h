@@ -142,6 +142,10 @@ bool board_is_legal_why(const board_t *b, int color, int move, const char **why)
  * ROCKS_ERR_NOMEM if the history is full. The board is unchanged on error. */
 rocks_status_t board_play(board_t *b, int color, int move, rocks_error_t *err);
 
+/* Plays a move already known to be legal (e.g. taken from board_legal_moves), recording history,
+ * without re-checking legality. For search, where legality was established when expanding. */
+void board_play_legal(board_t *b, int color, int move);
+
 /* Sets a point by setup (handicap, SGF AB/AW/AE): color BLACK/WHITE places a stone on an empty
  * point, COLOR_EMPTY removes a stone. No captures, no turn change; recorded for undo. Groups
  * are rebuilt, so this is slower than a move (fine for setup). Leaves a position where groups
