@@ -14,6 +14,7 @@ rocks_c_test(test_board)
 rocks_c_test(test_rules ${CMAKE_SOURCE_DIR}/tests/rules)
 rocks_c_test(test_sgf)
 rocks_c_test(test_gtp)
+rocks_c_test(test_mcts)
 
 # Differential test against GNU Go over GTP (needs /usr/games/gnugo).
 if(EXISTS ${CMAKE_SOURCE_DIR}/tests/test_gnugo_diff.c)
@@ -32,4 +33,10 @@ if(EXISTS ${CMAKE_SOURCE_DIR}/tests/gtp_transcripts.py)
 endif()
 if(EXISTS ${CMAKE_SOURCE_DIR}/tests/gtp_vs_gnugo.py)
   add_test(NAME gtp_vs_gnugo COMMAND ${ROCKS_PY} ${CMAKE_SOURCE_DIR}/tests/gtp_vs_gnugo.py $<TARGET_FILE:rocks>)
+endif()
+
+# Python: pytest over tests/python with the freshly built extension first on the path.
+if(TARGET rocks_python AND EXISTS ${CMAKE_SOURCE_DIR}/tests/python)
+  add_test(NAME pytest COMMAND ${ROCKS_PY} -m pytest -q -p no:cacheprovider ${CMAKE_SOURCE_DIR}/tests/python)
+  set_tests_properties(pytest PROPERTIES ENVIRONMENT "PYTHONPATH=${CMAKE_BINARY_DIR}/python;ROCKS_BIN=$<TARGET_FILE:rocks>")
 endif()
