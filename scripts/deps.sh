@@ -4,7 +4,9 @@ set -euo pipefail
 pkgs=(
   build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev
   gnugo
-  python3 python3-dev python3-numpy python3-pytest
+  libopenblas-dev libcjson-dev libzip-dev
+  python3 python3-dev python3-numpy python3-pytest python3-torch
+  python3-pandas python3-matplotlib python3-scipy
 )
 missing=()
 for p in "${pkgs[@]}"; do

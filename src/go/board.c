@@ -147,6 +147,7 @@ void board_clear(board_t *b) {
   b->stones[0] = b->stones[1] = b->stones[2] = 0;
   b->hash = 0;
   b->history_ok = 1;
+  b->recent_head = b->nrecent = 0;
   b->nactions = 0;
   b->hashes[0] = 0;
 }
@@ -251,6 +252,28 @@ static void play_point(board_t *b, int color, int p) {
   } else {
     b->ko_point = 0;
   }
+}
+
+/* Pushes the current colouring onto the ring of recent colourings (before a move). */
+static void push_recent(board_t *b) {
+  b->recent_head = (b->recent_head + BOARD_RECENT - 1) % BOARD_RECENT;
+  uint8_t *dst = b->recent[b->recent_head];
+  for (int y = 0; y < b->size; y++)
+    memcpy(dst + y * b->size, b->color + board_point(b, 0, y), (size_t)b->size);
+  if (b->nrecent < BOARD_RECENT) b->nrecent++;
+}
+
+bool board_colors_ago(const board_t *b, int ago, uint8_t *out) {
+  const int n = b->size;
+  if (ago < 0 || ago > BOARD_RECENT) return false;
+  if (ago == 0) {
+    for (int y = 0; y < n; y++) memcpy(out + y * n, b->color + board_point(b, 0, y), (size_t)n);
+  } else if (ago <= b->nrecent) {
+    memcpy(out, b->recent[(b->recent_head + ago - 1) % BOARD_RECENT], (size_t)(n * n));
+  } else {
+    memset(out, COLOR_EMPTY, (size_t)(n * n));
+  }
+  return true;
 }
 
 static void play_move(board_t *b, int color, int move) {
@@ -426,12 +449,14 @@ rocks_status_t board_play(board_t *b, int color, int move, rocks_error_t *err) {
   }
   rocks_status_t st = check_capacity(b, err);
   if (st != ROCKS_OK) return st;
+  push_recent(b);
   play_move(b, color, move);
   if (b->history_ok) append_history(b, color, move, 0);
   return ROCKS_OK;
 }
 
 void board_play_legal(board_t *b, int color, int move) {
+  push_recent(b);
   play_move(b, color, move);
   if (b->history_ok && b->nactions < BOARD_MAX_HISTORY) append_history(b, color, move, 0);
   else b->history_ok = 0;
@@ -470,8 +495,12 @@ rocks_status_t board_undo(board_t *b, rocks_error_t *err) {
   board_clear(b);
   for (int i = 0; i < n; i++) {
     const board_action_t a = b->actions[i];
-    if (a.setup) apply_setup(b, a.color, a.point);
-    else play_move(b, a.color, a.point);
+    if (a.setup) {
+      apply_setup(b, a.color, a.point);
+    } else {
+      push_recent(b);
+      play_move(b, a.color, a.point);
+    }
     b->nactions++;
     b->hashes[b->nactions] = b->hash;
   }

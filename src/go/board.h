@@ -33,6 +33,7 @@
 #define BOARD_MAX_SIZE 19
 #define BOARD_MAX_POINTS ((BOARD_MAX_SIZE + 2) * (BOARD_MAX_SIZE + 2)) /* 441 */
 #define BOARD_MAX_MOVES (BOARD_MAX_SIZE * BOARD_MAX_SIZE + 1)          /* 362: points + pass */
+#define BOARD_RECENT 7 /* previous colourings kept for history input planes (AlphaGo Zero: 7 + now) */
 #define BOARD_MAX_HISTORY 4096 /* recorded actions (moves, passes, setup stones) per game */
 
 enum { BOARD_PASS = -1, BOARD_RESIGN = -2 };
@@ -101,6 +102,11 @@ typedef struct board {
   uint16_t group[BOARD_MAX_POINTS];                /* head stone of the point's group (stones only) */
   uint16_t next[BOARD_MAX_POINTS];                 /* next stone in the group, cyclic */
   board_group_t groups[BOARD_MAX_POINTS];          /* valid at head stones */
+  /* The colourings before the last BOARD_RECENT moves (row-major y*N+x, board_color_t), a ring:
+   * recent[(recent_head + k) % BOARD_RECENT] is the colouring k+1 moves ago, for k < nrecent.
+   * Updated by board_play / board_play_legal (not by fast play); read with board_colors_ago. */
+  int recent_head, nrecent;
+  uint8_t recent[BOARD_RECENT][BOARD_MAX_SIZE * BOARD_MAX_SIZE];
   /* history: hashes[i] is the colouring after actions[0..i-1]; hashes[0] is the empty board.
    * Keep these last: board_copy copies only the first nactions(+1) entries. */
   int nactions;
@@ -164,6 +170,12 @@ int board_legal_moves(const board_t *b, int color, int *moves);
 /* A single-point eye of `color`: empty point whose on-board neighbours are all `color`, and
  * at most one diagonal is the opponent's (none on the edge). */
 bool board_is_eye(const board_t *b, int point, int color);
+
+/* Writes the colouring `ago` moves back (0 = now, up to BOARD_RECENT) into out[y*N+x] as
+ * board_color_t values. Before the start of the game (or beyond what is kept after setup) the
+ * board is reported empty, as AlphaGo Zero zero-fills missing history. Returns false if `ago`
+ * is out of range. Invalid after board_play_fast. */
+bool board_colors_ago(const board_t *b, int ago, uint8_t *out);
 
 /* ---- scoring ---- */
 
