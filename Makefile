@@ -3,14 +3,14 @@
 #   make build   release build in build/
 #   make test    build + all tests (release, then ASan+UBSan, then a fuzz smoke run)
 #   make run     the main job (see README)
-#   make bench   benchmarks
+#   make bench   benchmarks (bench-speedup: C vs the pure-Python reference)
 #   make fuzz    long fuzz runs (FUZZ_RUNS=1000000 per target by default)
 JOBS ?= $(shell nproc)
 PY ?= /usr/bin/python3
 FUZZ_RUNS ?= 1000000
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build build-asan build-fuzz test test-release test-asan fuzz-smoke fuzz run bench clean
+.PHONY: all deps build build-asan build-fuzz test test-release test-asan fuzz-smoke fuzz run bench bench-speedup clean
 
 all: build
 
@@ -50,6 +50,9 @@ run: deps build
 bench: build
 	./build/rocks bench playouts --size 9
 	./build/rocks bench playouts --size 19
+
+bench-speedup: build
+	PYTHONPATH=build/python $(PY) bench/speedup.py --out build/bench/speedup
 
 clean:
 	rm -rf build build-asan build-fuzz

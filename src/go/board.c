@@ -18,6 +18,7 @@
 #include "go/board.h"
 
 #include <ctype.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,7 +50,19 @@ const char *board_rules_name(board_rules_t r) {
 /* ------------------------------------------------------------------------------------------ */
 /* small helpers                                                                               */
 
-static inline uint64_t zobrist(int p, int color) { return rocks_mix64(((uint64_t)p << 2) | (uint64_t)color); }
+/* Zobrist keys, filled once (pthread_once) by board_init: key(p, c) = splitmix64(4p + c). */
+static uint64_t zobrist_keys[BOARD_MAX_POINTS][3];
+static pthread_once_t zobrist_once = PTHREAD_ONCE_INIT;
+
+static void zobrist_fill(void) {
+  for (int p = 0; p < BOARD_MAX_POINTS; p++)
+    for (int c = 0; c < 3; c++) zobrist_keys[p][c] = rocks_mix64(((uint64_t)p << 2) | (uint64_t)c);
+}
+
+static inline uint64_t zobrist(int p, int color) { return zobrist_keys[p][color]; }
+
+static inline void seen_add(board_t *b, uint64_t h) { b->seen[(h >> 6) & 63] |= 1ULL << (h & 63); }
+static inline bool seen_maybe(const board_t *b, uint64_t h) { return (b->seen[(h >> 6) & 63] >> (h & 63)) & 1; }
 
 /* Runs the statements in ... with n bound to each of the four neighbours of p. */
 #define FOR_NEIGHBORS(b, p, n, ...)                                             \
@@ -113,6 +126,7 @@ static inline void empty_remove(board_t *b, int p) {
 rocks_status_t board_init(board_t *b, int size, board_rules_t rules, float komi, rocks_error_t *err) {
   if (size < BOARD_MIN_SIZE || size > BOARD_MAX_SIZE)
     return rocks_fail(err, ROCKS_ERR_ARG, "board size %d is not in %d..%d", size, BOARD_MIN_SIZE, BOARD_MAX_SIZE);
+  pthread_once(&zobrist_once, zobrist_fill);
   b->size = size;
   b->stride = size + 2;
   b->rules = rules;
@@ -150,6 +164,8 @@ void board_clear(board_t *b) {
   b->recent_head = b->nrecent = 0;
   b->nactions = 0;
   b->hashes[0] = 0;
+  memset(b->seen, 0, sizeof b->seen);
+  seen_add(b, 0);
 }
 
 void board_copy(board_t *dst, const board_t *src) {
@@ -405,6 +421,7 @@ static uint64_t hash_after(const board_t *b, int color, int p) {
 
 /* True if h is a colouring at which a move was made in this game, or the current one. */
 static bool in_history(const board_t *b, uint64_t h) {
+  if (!seen_maybe(b, h)) return false;
   for (int i = 0; i <= b->nactions; i++)
     if (b->hashes[i] == h && (i == b->nactions || !b->actions[i].setup)) return true;
   return false;
@@ -437,6 +454,7 @@ static void append_history(board_t *b, int color, int move, int setup) {
   b->actions[b->nactions] = (board_action_t){.point = (int16_t)move, .color = (uint8_t)color, .setup = (uint8_t)setup};
   b->nactions++;
   b->hashes[b->nactions] = b->hash;
+  seen_add(b, b->hash);
 }
 
 rocks_status_t board_play(board_t *b, int color, int move, rocks_error_t *err) {
@@ -503,6 +521,7 @@ rocks_status_t board_undo(board_t *b, rocks_error_t *err) {
     }
     b->nactions++;
     b->hashes[b->nactions] = b->hash;
+    seen_add(b, b->hash);
   }
   return ROCKS_OK;
 }
@@ -535,7 +554,14 @@ bool board_is_eye(const board_t *b, int p, int color) {
 /* playouts                                                                                    */
 
 int board_random_move(const board_t *b, int color, rocks_rng_t *rng) {
-  /* Uniform over the acceptable moves: draw from the candidates, swap-removing rejects. */
+  /* Uniform over the acceptable moves. First a few draws with replacement from all empty points
+   * (rejection sampling: uniform given acceptance); then, if all were rejected, draws without
+   * replacement from a copy, swap-removing rejects (also uniform over the acceptable set). */
+  if (b->nempty == 0) return BOARD_PASS;
+  for (int t = 0; t < 4; t++) {
+    const int p = b->empty[rocks_rng_below(rng, (uint32_t)b->nempty)];
+    if (!board_is_eye(b, p, color) && board_is_legal_fast(b, color, p)) return p;
+  }
   uint16_t cand[BOARD_MAX_SIZE * BOARD_MAX_SIZE];
   int m = b->nempty;
   memcpy(cand, b->empty, sizeof(uint16_t) * (size_t)m);

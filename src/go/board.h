@@ -109,6 +109,7 @@ typedef struct board {
   uint8_t recent[BOARD_RECENT][BOARD_MAX_SIZE * BOARD_MAX_SIZE];
   /* history: hashes[i] is the colouring after actions[0..i-1]; hashes[0] is the empty board.
    * Keep these last: board_copy copies only the first nactions(+1) entries. */
+  uint64_t seen[64];        /* 4096-bit filter of hashes[0..nactions]: bit (h & 4095) set */
   int nactions;
   board_action_t actions[BOARD_MAX_HISTORY];
   uint64_t hashes[BOARD_MAX_HISTORY + 1];
