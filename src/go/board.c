@@ -169,9 +169,23 @@ void board_clear(board_t *b) {
 }
 
 void board_copy(board_t *dst, const board_t *src) {
+  /* Field by field, copying only the used extent of each array: on 9x9 this moves ~4 KB
+   * instead of the whole ~13 KB struct (playouts copy a board each). */
   if (dst == src) return;
-  size_t head = offsetof(board_t, actions);
-  memcpy(dst, src, head);
+  const size_t np = (size_t)(src->stride * src->stride), nn = (size_t)(src->size * src->size);
+  memcpy(dst, src, offsetof(board_t, empty));
+  memcpy(dst->empty, src->empty, sizeof src->empty[0] * (size_t)src->nempty);
+  memcpy(dst->empty_pos, src->empty_pos, sizeof src->empty_pos[0] * np);
+  memcpy(dst->color, src->color, sizeof src->color[0] * np);
+  memcpy(dst->nbcount, src->nbcount, sizeof src->nbcount[0] * np);
+  memcpy(dst->group, src->group, sizeof src->group[0] * np);
+  memcpy(dst->next, src->next, sizeof src->next[0] * np);
+  memcpy(dst->groups, src->groups, sizeof src->groups[0] * np);
+  dst->recent_head = src->recent_head;
+  dst->nrecent = src->nrecent;
+  for (int k = 0; k < BOARD_RECENT; k++) memcpy(dst->recent[k], src->recent[k], nn);
+  memcpy(dst->seen, src->seen, sizeof src->seen);
+  dst->nactions = src->nactions;
   memcpy(dst->actions, src->actions, sizeof(board_action_t) * (size_t)src->nactions);
   memcpy(dst->hashes, src->hashes, sizeof(uint64_t) * (size_t)(src->nactions + 1));
 }
@@ -233,15 +247,15 @@ static void place_stone(board_t *b, int color, int p) {
   g->stones = 1;
   g->lib_sum = g->lib_sq = 0;
   FOR_NEIGHBORS(b, p, n, {
-    int c = b->color[n];
+    const int c = b->color[n];
     if (c == COLOR_EMPTY) lib_add(g, n);
     else if (c != COLOR_OFFBOARD) lib_remove(&b->groups[b->group[n]], p);
   });
   FOR_NEIGHBORS(b, p, n, {
     if (b->color[n] == color && b->group[n] != b->group[p]) {
-      int a = b->group[p], c = b->group[n];
-      if (b->groups[a].stones >= b->groups[c].stones) merge_groups(b, a, c);
-      else merge_groups(b, c, a);
+      const int a = b->group[p], d = b->group[n];
+      if (b->groups[a].stones >= b->groups[d].stones) merge_groups(b, a, d);
+      else merge_groups(b, d, a);
     }
   });
 }
