@@ -40,3 +40,23 @@ if(TARGET rocks_python AND EXISTS ${CMAKE_SOURCE_DIR}/tests/python)
   add_test(NAME pytest COMMAND ${ROCKS_PY} -m pytest -q -p no:cacheprovider ${CMAKE_SOURCE_DIR}/tests/python)
   set_tests_properties(pytest PROPERTIES ENVIRONMENT "PYTHONPATH=${CMAKE_BINARY_DIR}/python;ROCKS_BIN=$<TARGET_FILE:rocks>")
 endif()
+
+# nn ---------------------------------------------------------------------------------------
+# test_nn: ops vs naive twins + finite differences, features, optimizers, checkpoint corruption.
+# nn_torch: PyTorch reference (tests/nn/goresnet_ref.py) <-> C, fixtures generated into the build dir.
+# test_nn_coordcheck: muP flat / SP not flat (slow under ASan: labelled slow).
+rocks_c_test(test_nn ${CMAKE_BINARY_DIR})
+if(EXISTS ${CMAKE_SOURCE_DIR}/tests/test_nn_torch.c)
+  add_executable(test_nn_torch tests/test_nn_torch.c)
+  target_link_libraries(test_nn_torch PRIVATE rocks_lib)
+  add_test(NAME nn_torch COMMAND sh ${CMAKE_SOURCE_DIR}/tests/nn/run_torch_compare.sh ${ROCKS_PY}
+           $<TARGET_FILE:test_nn_torch> ${CMAKE_BINARY_DIR}/nn_torch)
+  set_tests_properties(nn_torch PROPERTIES TIMEOUT 300)
+endif()
+if(EXISTS ${CMAKE_SOURCE_DIR}/tests/test_nn_coordcheck.c)
+  rocks_c_test(test_nn_coordcheck)
+  set_tests_properties(test_nn_coordcheck PROPERTIES LABELS slow TIMEOUT 600)
+endif()
+add_test(NAME nn_model_info COMMAND rocks model info --blocks 6 --channels 64 --size 9)
+set_tests_properties(nn_model_info PROPERTIES PASS_REGULAR_EXPRESSION "forward +73\\.3[0-9]* MFLOP")
+# nn: end ----------------------------------------------------------------------------------
