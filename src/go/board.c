@@ -499,10 +499,21 @@ void board_play_fast(board_t *b, int color, int move) {
   play_move(b, color, move);
 }
 
+/* Setup: placing on an empty point is incremental; removing a stone (AE) rebuilds the groups. */
 static void apply_setup(board_t *b, int color, int p) {
-  b->color[p] = (uint8_t)color;
-  rebuild(b);
+  if (color == b->color[p]) {
+    /* nothing changes */
+  } else if (b->color[p] == COLOR_EMPTY) {
+    place_stone(b, color, p);
+  } else {
+    b->color[p] = (uint8_t)color;
+    rebuild(b);
+  }
   b->ko_point = 0;
+}
+
+void board_set_to_play(board_t *b, int color) {
+  if (color == COLOR_BLACK || color == COLOR_WHITE) b->to_play = color;
 }
 
 rocks_status_t board_setup_stone(board_t *b, int color, int point, rocks_error_t *err) {

@@ -160,6 +160,10 @@ void board_play_legal(board_t *b, int color, int move);
  * on an occupied point. */
 rocks_status_t board_setup_stone(board_t *b, int color, int point, rocks_error_t *err);
 
+/* Sets the side to move (after setup, e.g. handicap or SGF PL). Ignores other values. Not
+ * recorded in the history: after board_undo the side to move follows the last remaining move. */
+void board_set_to_play(board_t *b, int color);
+
 /* Undoes the last recorded action (move, pass or setup stone) by replaying the history.
  * ROCKS_ERR_STATE if there is nothing to undo or the history is invalid. */
 rocks_status_t board_undo(board_t *b, rocks_error_t *err);

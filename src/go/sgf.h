@@ -15,6 +15,7 @@
 #ifndef ROCKS_SGF_H
 #define ROCKS_SGF_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "go/board.h"
@@ -59,6 +60,8 @@ rocks_status_t sgf_read_file(const char *path, sgf_game_t **games, int *ngames, 
 void sgf_games_free(sgf_game_t *games, int ngames);
 /* Frees what one record owns (events, comments), not the record itself. */
 void sgf_game_clear(sgf_game_t *g);
+/* True if two records hold the same data (a NULL comment equals an empty one). */
+bool sgf_game_equal(const sgf_game_t *a, const sgf_game_t *b);
 
 /* Serialises one record as FF[4] GM[1] SGF text (escaping ] and \). Returns a malloc'd
  * NUL-terminated string (caller frees) or NULL when out of memory. */
@@ -70,7 +73,8 @@ rocks_status_t sgf_write_file(const char *path, const sgf_game_t *g, rocks_error
  * as given). Stops before main-line move number `max_moves` (1-based, as GTP loadsgf's
  * move_number: stop before that move is played), or plays everything when max_moves <= 0.
  * Setup stones are placed with board_setup_stone; AE and setups that conflict with the board
- * are applied by rebuilding. to_play follows the last move, or PL, or white after handicap.
+ * are applied by rebuilding. to_play follows the last move, or PL, or white after handicap;
+ * when cut at max_moves it is the colour of that move.
  * ROCKS_ERR_ILLEGAL (with the move number) if the record has an illegal move. */
 rocks_status_t sgf_game_to_board(const sgf_game_t *g, board_t *b, board_rules_t rules, int max_moves,
                                  rocks_error_t *err);

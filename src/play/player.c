@@ -95,7 +95,7 @@ int player_genmove(void *ctx, const board_t *b, int color, double seconds, rocks
   p->last = (rocks_error_t){.code = ROCKS_OK, .msg = ""};
   if ((!p->go || mcts_go_size(p->go) != b->size) && rebuild(p, b->size) != ROCKS_OK) return BOARD_PASS;
   board_copy(&p->board, b);
-  p->board.to_play = color; /* GTP may ask for either colour */
+  board_set_to_play(&p->board, color); /* GTP may ask for either colour */
   const int n2 = b->size * b->size;
   mcts_go_set_max_moves(p->go, b->move_count + (p->cfg.max_moves > 0 ? p->cfg.max_moves : 2 * n2));
   follow(p, &p->board);
