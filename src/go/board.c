@@ -512,6 +512,9 @@ static void apply_setup(board_t *b, int color, int p) {
   b->ko_point = 0;
 }
 
+void board_set_komi(board_t *b, float komi) { b->komi = komi; }
+void board_set_rules(board_t *b, board_rules_t rules) { b->rules = rules; }
+
 void board_set_to_play(board_t *b, int color) {
   if (color == COLOR_BLACK || color == COLOR_WHITE) b->to_play = color;
 }

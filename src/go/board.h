@@ -160,6 +160,10 @@ void board_play_legal(board_t *b, int color, int move);
  * on an occupied point. */
 rocks_status_t board_setup_stone(board_t *b, int color, int point, rocks_error_t *err);
 
+/* Changes komi (affects scoring only) or the rules (affect the legality of later moves). */
+void board_set_komi(board_t *b, float komi);
+void board_set_rules(board_t *b, board_rules_t rules);
+
 /* Sets the side to move (after setup, e.g. handicap or SGF PL). Ignores other values. Not
  * recorded in the history: after board_undo the side to move follows the last remaining move. */
 void board_set_to_play(board_t *b, int color);

@@ -40,6 +40,8 @@ void gtp_delete(gtp_engine_t *e); /* accepts NULL */
 void gtp_set_genmove(gtp_engine_t *e, gtp_genmove_fn fn, void *ctx);
 /* The engine's current board (read-only). */
 const board_t *gtp_board(const gtp_engine_t *e);
+/* Whether commands may write files (`printsgf FILE`); default true. Fuzzers turn it off. */
+void gtp_set_allow_writes(gtp_engine_t *e, bool allow);
 
 /* Processes one input line. Returns the complete response text ("=id result\n\n" or
  * "?id message\n\n"; empty string for lines that need no response) as a malloc'd string the
