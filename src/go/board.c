@@ -368,7 +368,7 @@ static void rebuild(board_t *b) {
 /* ------------------------------------------------------------------------------------------ */
 /* legality                                                                                    */
 
-bool board_is_legal_fast(const board_t *b, int color, int p) {
+static inline bool legal_fast_(const board_t *b, int color, int p) {
   if (b->color[p] != COLOR_EMPTY) return false;
   if (p == b->ko_point && color == b->ko_color) return false;
   if (board_neighbors(b, p, COLOR_EMPTY)) return true;
@@ -385,6 +385,8 @@ bool board_is_legal_fast(const board_t *b, int color, int p) {
   });
   return friend_nb && b->rules.suicide; /* multi-stone suicide */
 }
+
+bool board_is_legal_fast(const board_t *b, int color, int p) { return legal_fast_(b, color, p); }
 
 /* Hash of the colouring after `color` plays legal-fast point p (captures/suicide applied). */
 static uint64_t hash_after(const board_t *b, int color, int p) {
@@ -450,7 +452,7 @@ bool board_is_legal_why(const board_t *b, int color, int move, const char **why)
   if (!board_on_board(b, move)) return *why = "off board", false;
   if (b->color[move] != COLOR_EMPTY) return *why = "occupied", false;
   if (move == b->ko_point && color == b->ko_color) return *why = "ko", false;
-  if (!board_is_legal_fast(b, color, move)) return *why = "suicide", false;
+  if (!legal_fast_(b, color, move)) return *why = "suicide", false;
   if (b->rules.ko == BOARD_KO_POSITIONAL && b->history_ok && in_history(b, hash_after(b, color, move)))
     return *why = "superko", false;
   return true;
@@ -565,7 +567,7 @@ int board_legal_moves(const board_t *b, int color, int *moves) {
   return n;
 }
 
-bool board_is_eye(const board_t *b, int p, int color) {
+static inline bool is_eye_(const board_t *b, int p, int color) {
   if (b->color[p] != COLOR_EMPTY) return false;
   if (board_neighbors(b, p, color) + board_neighbors(b, p, COLOR_OFFBOARD) != 4) return false;
   const int s = b->stride, opp = board_other(color);
@@ -578,6 +580,8 @@ bool board_is_eye(const board_t *b, int p, int color) {
   return bad < (edge ? 1 : 2);
 }
 
+bool board_is_eye(const board_t *b, int p, int color) { return is_eye_(b, p, color); }
+
 /* ------------------------------------------------------------------------------------------ */
 /* playouts                                                                                    */
 
@@ -588,7 +592,7 @@ int board_random_move(const board_t *b, int color, rocks_rng_t *rng) {
   if (b->nempty == 0) return BOARD_PASS;
   for (int t = 0; t < 4; t++) {
     const int p = b->empty[rocks_rng_below(rng, (uint32_t)b->nempty)];
-    if (!board_is_eye(b, p, color) && board_is_legal_fast(b, color, p)) return p;
+    if (!is_eye_(b, p, color) && legal_fast_(b, color, p)) return p;
   }
   uint16_t cand[BOARD_MAX_SIZE * BOARD_MAX_SIZE];
   int m = b->nempty;
@@ -596,7 +600,7 @@ int board_random_move(const board_t *b, int color, rocks_rng_t *rng) {
   while (m > 0) {
     int i = (int)rocks_rng_below(rng, (uint32_t)m);
     int p = cand[i];
-    if (!board_is_eye(b, p, color) && board_is_legal_fast(b, color, p)) return p;
+    if (!is_eye_(b, p, color) && legal_fast_(b, color, p)) return p;
     cand[i] = cand[--m];
   }
   return BOARD_PASS;
