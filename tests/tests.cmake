@@ -46,6 +46,8 @@ endif()
 # nn_torch: PyTorch reference (tests/nn/goresnet_ref.py) <-> C, fixtures generated into the build dir.
 # test_nn_coordcheck: muP flat / SP not flat (slow under ASan: labelled slow).
 rocks_c_test(test_nn ${CMAKE_BINARY_DIR})
+# test_nn_train: the fast training path (Winograd kernels vs direct twins, fast vs reference model).
+rocks_c_test(test_nn_train)
 if(EXISTS ${CMAKE_SOURCE_DIR}/tests/test_nn_torch.c)
   add_executable(test_nn_torch tests/test_nn_torch.c)
   target_link_libraries(test_nn_torch PRIVATE rocks_lib)
@@ -60,3 +62,47 @@ endif()
 add_test(NAME nn_model_info COMMAND rocks model info --blocks 6 --channels 64 --size 9)
 set_tests_properties(nn_model_info PROPERTIES PASS_REGULAR_EXPRESSION "forward +73\\.3[0-9]* MFLOP")
 # nn: end ----------------------------------------------------------------------------------
+
+# nn-infer ---------------------------------------------------------------------------------
+# test_nn_infer: the fast inference path (folded BN, Winograd F(3x3,3x3), threads, both kernel
+# sets) against the reference eval forward, 1e-3 relative on logits and values.
+# nn_bench_smoke: `rocks bench nn` runs and prints a rate (tiny model, short).
+rocks_c_test(test_nn_infer)
+add_test(NAME nn_bench_smoke COMMAND rocks bench nn --model b1c16 --batch 1,3 --reps 1 --seconds 0.01)
+set_tests_properties(nn_bench_smoke PROPERTIES PASS_REGULAR_EXPRESSION "b1c16 +3 +[0-9]")
+# nn-infer: end ----------------------------------------------------------------------------
+
+# data/train -------------------------------------------------------------------------------
+# test_npz: .npz round trips, header parsing, atomic writes, truncation/corruption never crash.
+# npz_numpy: numpy.load reads C-written archives and C reads numpy-written ones.
+rocks_c_test(test_npz ${CMAKE_BINARY_DIR})
+if(TARGET test_npz AND NOT ROCKS_SANITIZE)
+  add_test(NAME npz_numpy COMMAND ${ROCKS_PY} ${CMAKE_SOURCE_DIR}/tests/data/npz_numpy.py
+           $<TARGET_FILE:test_npz> ${CMAKE_BINARY_DIR}/npz_numpy)
+endif()
+# test_ds: records == feat_encode, shards round trip, symmetries, loader determinism/seek.
+rocks_c_test(test_ds ${CMAKE_BINARY_DIR})
+# data_import: a folder of good/malformed/unsupported SGFs -> shards + report (documented schema).
+# data_gnugo_resume: kill -9 during `rocks data gnugo`, rerun == uninterrupted run, byte for byte.
+add_test(NAME data_import COMMAND ${ROCKS_PY} ${CMAKE_SOURCE_DIR}/tests/data/import_check.py $<TARGET_FILE:rocks>
+         ${CMAKE_BINARY_DIR}/data_import ${CMAKE_SOURCE_DIR}/docs/data-format.md ${CMAKE_SOURCE_DIR}/tests/sgf)
+if(EXISTS /usr/games/gnugo)
+  add_test(NAME data_gnugo_resume COMMAND ${ROCKS_PY} ${CMAKE_SOURCE_DIR}/tests/data/gnugo_resume.py
+           $<TARGET_FILE:rocks> ${CMAKE_BINARY_DIR}/data_gnugo_resume ${CMAKE_SOURCE_DIR}/docs/data-format.md)
+  set_tests_properties(data_gnugo_resume PROPERTIES TIMEOUT 300)
+endif()
+# train_resume: kill -9 `rocks train` twice at random steps, --resume: metrics rows (timing columns
+# excepted) and the final model/optimizer state equal an uninterrupted run's; JSON config + flags.
+if(TARGET test_ds)
+  add_test(NAME train_resume COMMAND ${ROCKS_PY} ${CMAKE_SOURCE_DIR}/tests/train/resume_check.py $<TARGET_FILE:rocks>
+           $<TARGET_FILE:test_ds> ${CMAKE_BINARY_DIR}/train_resume)
+  set_tests_properties(train_resume PROPERTIES TIMEOUT 600)
+endif()
+# train_stream_twin: bench/torch_train.py's re-implementation of the loader (stream, symmetries,
+# numpy features) prints the same samples as the C loader (test_ds --stream).
+if(TARGET test_ds AND NOT ROCKS_SANITIZE)
+  add_test(NAME train_stream_twin COMMAND ${ROCKS_PY} ${CMAKE_SOURCE_DIR}/tests/train/stream_twin.py
+           $<TARGET_FILE:test_ds> ${CMAKE_BINARY_DIR}/train_stream_twin)
+  set_tests_properties(train_stream_twin PROPERTIES TIMEOUT 300)
+endif()
+# data/train: end --------------------------------------------------------------------------

@@ -6,15 +6,20 @@
  *   rocks bench nn [--model b6c64,...] [--batch 1,8,...] [--train] [--threads T] [--reps R] [--csv]
  *   rocks model info [--blocks B] [--channels C] [--size N] [--features NAME] [--checkpoint PATH]
  *   rocks coordcheck [--param sp,mup] [--widths 64,256] [--optim adamw|sgd] ... (CSV)
+ *   rocks data gnugo|import|make|info ...   (training data: docs/data-format.md)
+ *   rocks train [--config JSON] [flags] --run DIR | --resume DIR   (supervised training)
  *   rocks version
  *
  * Only this file exits; errors from the library are printed with their message.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "data/ds.h"
 #include "go/board.h"
 #include "go/feat.h"
 #include "nn/infer.h"
@@ -23,6 +28,7 @@
 #include "mcts/mcts_go.h"
 #include "play/gtp.h"
 #include "play/player.h"
+#include "train/train.h"
 #include "util/util.h"
 
 static void usage(FILE *f) {
@@ -77,6 +83,26 @@ static void usage(FILE *f) {
           "      --widths W,...  widths (default 64,256)   --base C   base width (default 64)\n"
           "      --optim O       adamw (default) or sgd     --lr LR    (default 0.02 adamw, 0.1 sgd)\n"
           "      --blocks B --size N --batch B --steps S --seeds K --seed S  (2, 9, 32, 3, 3, 1)\n"
+          "  data gnugo        GNU Go self-play -> OUT/games/game-N.sgf + OUT/shards/shard-N.npz (resumable)\n"
+          "      --out DIR       output folder (required)    --games N | --positions P (one is required)\n"
+          "      --size N --level L --jobs J --seed S --komi K   (9, 1, 1, 1, 7.5)\n"
+          "      --opening MIN,MAX  random opening moves (3,5)  --max-moves M (3*N*N)  --shard-games G (256)\n"
+          "      --compress L (6)  --gnugo PATH  --exclude DIR (leave out games equal to DIR's)  --quiet\n"
+          "  data import       SGF files/folders -> OUT/shards (rejected files listed in OUT/import-report.tsv)\n"
+          "      --sgf PATH...   --out DIR   [--rules NAME] [--shard-games G] [--id-base B] [--quiet]\n"
+          "  data make NAME    a named dataset under ROOT/NAME: dev-train-100k, dev-val (README)\n"
+          "      --root DIR (data)  --jobs J (2)\n"
+          "  data info PATH    shards, games and positions of a dataset folder or shard\n"
+          "  train             supervised training of a GoResNet on shards (RUN/metrics.csv, checkpoints/)\n"
+          "      --run DIR       run folder (new)   or   --resume DIR (continue from its last checkpoint)\n"
+          "      --config FILE   JSON with any of the keys below (flags override it)\n"
+          "      --train DATA --val DATA   dataset folders (rocks data ...) or .npz shards\n"
+          "      --model b6c64 --features agz|rich --param sp|mup|depth-mup --base-channels C\n"
+          "      --optim adamw|sgd --lr LR --weight-decay WD --momentum M --clip C\n"
+          "      --schedule cosine|constant|step --warmup N --min-lr LR --step-size N --gamma G\n"
+          "      --batch B and --steps N | --epochs E | --flop-budget F   (256, epochs 1)\n"
+          "      --eval-every N (500) --ckpt-every N (1000) --log-every N (100) --seed S --threads T\n"
+          "      --buffer N (shuffle buffer, 0 = all) --symmetries 0|1 --prefetch N --quiet\n"
           "  version           print the version\n");
 }
 
@@ -437,7 +463,7 @@ static int cmd_bench_nn(int argc, char **argv) {
   if (!batches) batches = bc.train ? "64,256" : "1,8,32,128";
   if (!csv)
     printf("bench nn: %s, %dx%d, %d planes, %d threads, median of %d x %.2gs\n",
-           bc.train ? "training steps (reference path, SGD)" : "inference (fast path)", bc.size, bc.size,
+           bc.train ? "training steps (goresnet forward+backward, SGD)" : "inference (fast path)", bc.size, bc.size,
            bc.planes, bc.threads, bc.reps, bc.seconds);
   if (!csv) printf("  %-9s %6s %14s %9s\n", "model", "batch", bc.train ? "samples/s" : "positions/s", "GFLOP/s");
   char mbuf[256];
@@ -472,6 +498,264 @@ static int cmd_bench_nn(int argc, char **argv) {
   return 0;
 }
 
+/* ---- data: rocks data gnugo | import | make | info ---- */
+
+static void fmt_secs_(double s, char *out, size_t len) {
+  if (!(s >= 0) || s > 1e8) snprintf(out, len, "?");
+  else if (s >= 3600) snprintf(out, len, "%dh%02dm", (int)(s / 3600), (int)(s / 60) % 60);
+  else if (s >= 60) snprintf(out, len, "%dm%02ds", (int)(s / 60), (int)s % 60);
+  else snprintf(out, len, "%.0fs", s);
+}
+
+/* Progress bar with ETA on stderr: redrawn in place on a terminal, a line every 10 s otherwise. */
+static void data_progress_(const ds_progress_t *p, void *ctx) {
+  static double last;
+  static const char *last_phase;
+  int quiet = ctx ? *(int *)ctx : 0;
+  if (quiet) return;
+  int tty = isatty(2), final = p->done >= p->total;
+  if (!final && last_phase == p->phase && p->elapsed - last < (tty ? 0.2 : 10.0)) return;
+  last = p->elapsed;
+  last_phase = p->phase;
+  char el[32], eta[32], bar[33];
+  double frac = p->total > 0 ? (double)p->done / (double)p->total : 0;
+  if (frac > 1) frac = 1;
+  int fill = (int)(frac * 30);
+  for (int i = 0; i < 30; i++) bar[i] = i < fill ? '#' : '.';
+  bar[30] = '\0';
+  fmt_secs_(p->elapsed, el, sizeof el);
+  double todo = (double)(p->total - p->done);
+  fmt_secs_(p->rate > 0 ? todo / p->rate : -1, eta, sizeof eta);
+  fprintf(stderr, "%s%-6s [%s] %lld/%lld %3.0f%% | %lld positions | %.2f/s | %s elapsed, ETA %s%s", tty ? "\r" : "",
+          p->phase, bar, (long long)p->done, (long long)p->total, 100 * frac, (long long)p->positions, p->rate, el,
+          final ? "0s" : eta, tty && !final ? "   " : "\n");
+  fflush(stderr);
+}
+
+static int cmd_data_gnugo_(int argc, char **argv) {
+  ds_gnugo_config_t c = ds_gnugo_config_default();
+  int quiet = 0;
+  for (int i = 0; i < argc; i++) {
+    const char *a = argv[i];
+    if (!strcmp(a, "--out")) c.out = flag_value(argc, argv, &i);
+    else if (!strcmp(a, "--size")) c.size = (int)parse_long(a, flag_value(argc, argv, &i), BOARD_MIN_SIZE, BOARD_MAX_SIZE);
+    else if (!strcmp(a, "--games")) c.games = (int)parse_long(a, flag_value(argc, argv, &i), 1, 10000000);
+    else if (!strcmp(a, "--positions")) c.positions = parse_long(a, flag_value(argc, argv, &i), 1, 1L << 40);
+    else if (!strcmp(a, "--level")) c.level = (int)parse_long(a, flag_value(argc, argv, &i), 0, 10);
+    else if (!strcmp(a, "--jobs")) c.jobs = (int)parse_long(a, flag_value(argc, argv, &i), 1, 256);
+    else if (!strcmp(a, "--seed")) c.seed = (uint64_t)parse_long(a, flag_value(argc, argv, &i), 0, 900000000000L);
+    else if (!strcmp(a, "--komi")) c.komi = (float)parse_double(a, flag_value(argc, argv, &i), -100, 100);
+    else if (!strcmp(a, "--opening")) {
+      int v[2];
+      if (parse_int_list_(a, flag_value(argc, argv, &i), v, 2, 0, 180) != 2) die_usage("--opening expects MIN,MAX%s", "");
+      c.opening_min = v[0], c.opening_max = v[1];
+    } else if (!strcmp(a, "--max-moves")) c.max_moves = (int)parse_long(a, flag_value(argc, argv, &i), 1, 1000);
+    else if (!strcmp(a, "--shard-games")) c.shard_games = (int)parse_long(a, flag_value(argc, argv, &i), 1, 1000000);
+    else if (!strcmp(a, "--compress")) c.compress = (int)parse_long(a, flag_value(argc, argv, &i), 0, 9);
+    else if (!strcmp(a, "--gnugo")) c.gnugo = flag_value(argc, argv, &i);
+    else if (!strcmp(a, "--exclude")) c.exclude = flag_value(argc, argv, &i);
+    else if (!strcmp(a, "--name")) c.name = flag_value(argc, argv, &i);
+    else if (!strcmp(a, "--quiet")) quiet = 1;
+    else die_usage("data gnugo: unknown option '%s'", a);
+  }
+  if (!c.out) die_usage("data gnugo: --out DIR is required%s", "");
+  if (!c.games && !c.positions) die_usage("data gnugo: give --games N or --positions P%s", "");
+  ds_gnugo_stats_t st;
+  rocks_error_t err = {0};
+  signal(SIGPIPE, SIG_IGN);
+  if (ds_gnugo_run(&c, data_progress_, &quiet, &st, &err) != ROCKS_OK) {
+    fprintf(stderr, "rocks data gnugo: %s\n", err.msg);
+    return 1;
+  }
+  printf("%s: %d games, %lld positions, %d shards (%d generated now, %d resumed, %d failed attempts, %d GNU Go score "
+         "mismatches, %d excluded as duplicates) in %.1f s\n",
+         c.out, st.games, (long long)st.positions, st.shards, st.generated, st.resumed, st.failed_attempts,
+         st.score_mismatches, st.excluded, st.seconds);
+  return 0;
+}
+
+static int cmd_data_import_(int argc, char **argv) {
+  ds_import_config_t c = ds_import_config_default();
+  char **inputs = calloc((size_t)argc + 1, sizeof *inputs);
+  int n = 0, quiet = 0, in_sgf = 0;
+  rocks_error_t err = {0};
+  for (int i = 0; i < argc; i++) {
+    const char *a = argv[i];
+    if (!strcmp(a, "--sgf")) in_sgf = 1;
+    else if (!strcmp(a, "--out")) c.out = flag_value(argc, argv, &i), in_sgf = 0;
+    else if (!strcmp(a, "--shard-games")) c.shard_games = (int)parse_long(a, flag_value(argc, argv, &i), 1, 1000000), in_sgf = 0;
+    else if (!strcmp(a, "--compress")) c.compress = (int)parse_long(a, flag_value(argc, argv, &i), 0, 9), in_sgf = 0;
+    else if (!strcmp(a, "--id-base")) c.id_base = parse_long(a, flag_value(argc, argv, &i), 0, 1L << 60), in_sgf = 0;
+    else if (!strcmp(a, "--quiet")) quiet = 1, in_sgf = 0;
+    else if (!strcmp(a, "--rules")) {
+      if (board_rules_from_name(&c.rules, flag_value(argc, argv, &i), &err) != ROCKS_OK) die_usage("%s", err.msg);
+      in_sgf = 0;
+    } else if (in_sgf && strncmp(a, "--", 2)) inputs[n++] = argv[i];
+    else die_usage("data import: unknown option '%s'", a);
+  }
+  if (!c.out || !n) die_usage("data import: --sgf PATH... and --out DIR are required%s", "");
+  ds_import_stats_t st;
+  if (ds_import_run(&c, inputs, n, data_progress_, &quiet, &st, &err) != ROCKS_OK) {
+    fprintf(stderr, "rocks data import: %s\n", err.msg);
+    free(inputs);
+    return 1;
+  }
+  free(inputs);
+  printf("%s: %d files, %d games imported, %d rejected (see %s/import-report.tsv), %lld positions, %d shards\n", c.out,
+         st.files, st.games, st.rejected, c.out, (long long)st.positions, st.shards);
+  return 0;
+}
+
+static int cmd_data_make_(int argc, char **argv) {
+  if (argc < 1 || !strncmp(argv[0], "--", 2)) die_usage("data make: which dataset? (dev-train-100k, dev-val)%s", "");
+  const char *name = argv[0], *root = "data";
+  int jobs = 2, quiet = 0;
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    if (!strcmp(a, "--root")) root = flag_value(argc, argv, &i);
+    else if (!strcmp(a, "--jobs")) jobs = (int)parse_long(a, flag_value(argc, argv, &i), 1, 256);
+    else if (!strcmp(a, "--quiet")) quiet = 1;
+    else die_usage("data make: unknown option '%s'", a);
+  }
+  ds_gnugo_config_t c;
+  char outdir[4096], exclude[4096];
+  rocks_error_t err = {0};
+  if (ds_named_config(name, root, jobs, &c, outdir, sizeof outdir, exclude, sizeof exclude, &err) != ROCKS_OK)
+    die_usage("data make: %s", err.msg);
+  ds_gnugo_stats_t st;
+  signal(SIGPIPE, SIG_IGN);
+  if (ds_gnugo_run(&c, data_progress_, &quiet, &st, &err) != ROCKS_OK) {
+    fprintf(stderr, "rocks data make %s: %s\n", name, err.msg);
+    return 1;
+  }
+  printf("%s: %d games, %lld positions, %d shards, manifest %s/manifest.json (%d games generated now in %.1f s, %d "
+         "resumed, %d excluded as duplicates of %s)\n",
+         name, st.games, (long long)st.positions, st.shards, outdir, st.generated, st.seconds, st.resumed, st.excluded,
+         exclude);
+  return 0;
+}
+
+static int cmd_data_info_(int argc, char **argv) {
+  if (argc != 1) die_usage("data info: expects one dataset folder or shard%s", "");
+  char **paths;
+  int n;
+  rocks_error_t err = {0};
+  if (ds_list_shards(argv[0], &paths, &n, &err) != ROCKS_OK) {
+    fprintf(stderr, "rocks data info: %s\n", err.msg);
+    return 1;
+  }
+  int64_t total = 0, games = 0;
+  for (int i = 0; i < n; i++) {
+    int64_t pos;
+    int size;
+    ds_game_t *g = NULL;
+    int ng = 0;
+    if (ds_shard_count(paths[i], &pos, &size, &err) != ROCKS_OK || ds_shard_read_games(paths[i], &g, &ng, &err) != ROCKS_OK) {
+      fprintf(stderr, "rocks data info: %s\n", err.msg);
+      ds_paths_free(paths, n);
+      return 1;
+    }
+    printf("%s: %dx%d, %d games, %lld positions\n", paths[i], size, size, ng, (long long)pos);
+    free(g);
+    total += pos;
+    games += ng;
+  }
+  printf("total: %d shards, %lld games, %lld positions\n", n, (long long)games, (long long)total);
+  ds_paths_free(paths, n);
+  return 0;
+}
+
+static int cmd_data(int argc, char **argv) {
+  if (argc >= 1 && !strcmp(argv[0], "gnugo")) return cmd_data_gnugo_(argc - 1, argv + 1);
+  if (argc >= 1 && !strcmp(argv[0], "import")) return cmd_data_import_(argc - 1, argv + 1);
+  if (argc >= 1 && !strcmp(argv[0], "make")) return cmd_data_make_(argc - 1, argv + 1);
+  if (argc >= 1 && !strcmp(argv[0], "info")) return cmd_data_info_(argc - 1, argv + 1);
+  die_usage("data: unknown subcommand '%s' (known: gnugo, import, make, info)", argc ? argv[0] : "");
+  return 2;
+}
+
+/* ---- train: rocks train ---- */
+
+static void train_progress_(const train_progress_t *p, void *ctx) {
+  static double last = -1e9;
+  if (ctx && *(int *)ctx) return;
+  int tty = isatty(2), final = p->step >= p->total_steps;
+  if (!final && !p->event && p->elapsed - last < (tty ? 0.25 : 30.0)) return;
+  if (!tty && !final && p->event && strcmp(p->event, "eval") && p->elapsed - last < 30.0) return;
+  last = p->elapsed;
+  char el[32], eta[32], val[64] = "";
+  fmt_secs_(p->elapsed, el, sizeof el);
+  fmt_secs_(p->eta, eta, sizeof eta);
+  if (p->val_loss == p->val_loss) snprintf(val, sizeof val, " | val %.4f acc %.1f%%", p->val_loss, 100 * p->val_acc);
+  fprintf(stderr, "%sstep %ld/%ld (%.1f%%) epoch %.2f | loss %.4f | lr %.2e%s | %.0f samples/s | %s elapsed, ETA %s%s",
+          tty ? "\r" : "", p->step, p->total_steps, 100.0 * (double)p->step / (double)p->total_steps, p->epoch, p->loss,
+          (double)p->lr, val, p->samples_per_s, el, final ? "0s" : eta, tty && !final ? "   " : "\n");
+  fflush(stderr);
+}
+
+static int cmd_train(int argc, char **argv) {
+  train_config_t c = train_config_default();
+  const char *run = NULL, *config = NULL;
+  int resume = 0, quiet = 0;
+  rocks_error_t err = {0};
+  /* pass 1: the run folder and the config file; pass 2: flags override the config */
+  for (int i = 0; i < argc; i++) {
+    const char *a = argv[i];
+    if (!strcmp(a, "--run")) run = flag_value(argc, argv, &i);
+    else if (!strcmp(a, "--resume")) run = flag_value(argc, argv, &i), resume = 1;
+    else if (!strcmp(a, "--config")) config = flag_value(argc, argv, &i);
+    else if (!strcmp(a, "--quiet")) quiet = 1;
+    else if (!strncmp(a, "--", 2) && a[2]) flag_value(argc, argv, &i);
+    else die_usage("train: unexpected argument '%s'", a);
+  }
+  if (!run) die_usage("train: --run DIR (or --resume DIR) is required%s", "");
+  if (config) {
+    FILE *f = fopen(config, "rb");
+    if (!f) die_usage("train: cannot read --config %s", config);
+    char *text = calloc(1, 1 << 20);
+    size_t n = fread(text, 1, (1 << 20) - 1, f);
+    fclose(f);
+    text[n] = '\0';
+    if (train_config_from_json(&c, text, &err) != ROCKS_OK) {
+      fprintf(stderr, "rocks train: %s: %s\n", config, err.msg);
+      free(text);
+      return 2;
+    }
+    free(text);
+  }
+  int threads_only = 1;
+  for (int i = 0; i < argc; i++) {
+    const char *a = argv[i];
+    if (!strcmp(a, "--run") || !strcmp(a, "--resume") || !strcmp(a, "--config")) {
+      i++;
+      continue;
+    }
+    if (!strcmp(a, "--quiet")) continue;
+    const char *v = flag_value(argc, argv, &i);
+    if (train_config_set(&c, a + 2, v, &err) != ROCKS_OK) die_usage("train: %s", err.msg);
+    if (strcmp(a, "--threads")) threads_only = 0;
+  }
+  if (resume && (!threads_only || config)) die_usage("train: --resume takes the run's own config.json (only --threads may be given)%s", "");
+  if (resume) {
+    train_config_t r = c;
+    int given = 0;
+    for (int i = 0; i < argc; i++) given |= !strcmp(argv[i], "--threads");
+    if (!given) r.threads = 0;
+    c = r;
+  }
+  train_result_t res;
+  if (train_run(run, &c, resume, train_progress_, &quiet, &res, &err) != ROCKS_OK) {
+    fprintf(stderr, "\nrocks train: %s\n", err.msg);
+    return 1;
+  }
+  printf("%s: %ld steps, %lld samples%s, %.0f samples/s (training steps, this process), %.1f s\n", run, res.steps,
+         (long long)res.samples, res.resumed_from >= 0 ? " (resumed)" : "", res.samples_per_s, res.seconds);
+  if (res.val_loss == res.val_loss)
+    printf("  validation: loss %.4f (policy %.4f + value MSE %.4f), policy top-1 %.2f%% (uniform over legal moves %.2f%%)\n",
+           res.val_loss, res.val_policy_loss, res.val_value_mse, 100 * res.val_acc, 100 * res.val_uniform_acc);
+  return 0;
+}
+
 int main(int argc, char **argv) {
   if (argc < 2) {
     usage(stderr);
@@ -487,6 +771,8 @@ int main(int argc, char **argv) {
   }
   if (!strcmp(cmd, "model")) return cmd_model(argc - 2, argv + 2);
   if (!strcmp(cmd, "coordcheck")) return cmd_coordcheck(argc - 2, argv + 2);
+  if (!strcmp(cmd, "data")) return cmd_data(argc - 2, argv + 2);
+  if (!strcmp(cmd, "train")) return cmd_train(argc - 2, argv + 2);
   if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
     printf("rocks %s\n", ROCKS_VERSION);
     return 0;

@@ -12,7 +12,10 @@
  *
  * One slab for parameters + BN buffers, one for gradients (same offsets), one for activations,
  * one for activation gradients and conv scratch (llm.c's layout). Tensor offsets are aligned
- * to 16 floats (64 bytes).
+ * to 16 floats (64 bytes). Training-mode forwards/backwards go to the fast path
+ * (train_goresnet.c) unless goresnet_set_train_path chose this file's reference path; the
+ * activation slab is shared (trunk buffers sized for channels rounded up to 16, the fast
+ * path's NHWC stride), the reference path's gradient/scratch slab is allocated when it runs.
  */
 #include <math.h>
 #include <stdarg.h>
@@ -21,6 +24,8 @@
 #include <string.h>
 
 #include "nn/nn.h"
+#include "nn/train_goresnet.h"
+#include "nn/train_kernels.h"
 
 /* ------------------------------------------------------------------------------ config --- */
 
@@ -276,7 +281,14 @@ void goresnet_delete(goresnet_t *m) {
   free(m->grads_memory);
   free(m->acts_memory);
   free(m->dacts_memory);
+  goresnet_fast_delete(m->fast);
   free(m);
+}
+
+void goresnet_set_train_path(goresnet_t *m, goresnet_train_path_t path) { m->train_path = path; }
+
+int goresnet_act_cstride(const goresnet_t *m) {
+  return m->last_fast ? tk_pad(m->config.channels) : m->config.channels;
 }
 
 int goresnet_find(const goresnet_t *m, const char *name) {
@@ -356,15 +368,17 @@ static size_t layout_dacts_(dacts_t_ *d, float *base, const goresnet_config_t *c
   return off;
 }
 
+/* Trunk buffers hold B * Cp * HW floats (Cp = channels rounded up to 16: the fast path's NHWC
+ * stride; the reference path uses the first B * C * HW of each). */
 static size_t layout_acts_(goresnet_acts_t *a, float *base, const goresnet_config_t *c, int B) {
-  size_t C = (size_t)c->channels, HW = (size_t)c->size * (size_t)c->size, Bs = (size_t)B;
+  size_t C = (size_t)c->channels, Cp = (size_t)tk_pad(c->channels), HW = (size_t)c->size * (size_t)c->size, Bs = (size_t)B;
   size_t L = (size_t)c->blocks, off = 0, cmax = C > 2 ? C : 2;
-  TAKE_(a->stem_conv, Bs * C * HW);
-  TAKE_(a->stem_out, Bs * C * HW);
-  TAKE_(a->c1, L * Bs * C * HW);
-  TAKE_(a->h, L * Bs * C * HW);
-  TAKE_(a->c2, L * Bs * C * HW);
-  TAKE_(a->x, L * Bs * C * HW);
+  TAKE_(a->stem_conv, Bs * Cp * HW);
+  TAKE_(a->stem_out, Bs * Cp * HW);
+  TAKE_(a->c1, L * Bs * Cp * HW);
+  TAKE_(a->h, L * Bs * Cp * HW);
+  TAKE_(a->c2, L * Bs * Cp * HW);
+  TAKE_(a->x, L * Bs * Cp * HW);
   TAKE_(a->bn_mean, (size_t)nconv_(c) * cmax);
   TAKE_(a->bn_rstd, (size_t)nconv_(c) * cmax);
   TAKE_(a->policy_conv, Bs * 2 * HW);
@@ -380,28 +394,41 @@ static size_t layout_acts_(goresnet_acts_t *a, float *base, const goresnet_confi
   return off;
 }
 
+/* The activation slab (64-byte aligned), grown to batch B. */
 static rocks_status_t ensure_acts_(goresnet_t *m, int B, rocks_error_t *err) {
   if (B <= m->batch_capacity && m->acts_memory) {
     layout_acts_(&m->acts, m->acts_memory, &m->config, m->batch_capacity);
     return ROCKS_OK;
   }
   goresnet_acts_t a;
-  dacts_t_ d;
-  size_t na = layout_acts_(&a, NULL, &m->config, B), nd = layout_dacts_(&d, NULL, &m->config, B);
-  float *am = malloc(sizeof(float) * na), *dm = malloc(sizeof(float) * nd);
-  if (!am || !dm) {
-    free(am);
-    free(dm);
-    return rocks_fail(err, ROCKS_ERR_NOMEM, "out of memory (activations for batch %d: %.1f MB)", B,
-                      (double)(na + nd) * 4e-6);
-  }
+  size_t na = layout_acts_(&a, NULL, &m->config, B);
+  void *am = NULL;
+  if (posix_memalign(&am, 64, sizeof(float) * na) != 0 || !am)
+    return rocks_fail(err, ROCKS_ERR_NOMEM, "out of memory (activations for batch %d: %.1f MB)", B, (double)na * 4e-6);
   free(m->acts_memory);
-  free(m->dacts_memory);
+  free(m->dacts_memory); /* sized for the old capacity: the reference path reallocates it */
+  m->dacts_memory = NULL;
   m->acts_memory = am;
-  m->dacts_memory = dm;
   m->batch_capacity = B;
   layout_acts_(&m->acts, m->acts_memory, &m->config, B);
   return ROCKS_OK;
+}
+
+/* The reference path's gradient + scratch slab, for the current capacity. */
+static rocks_status_t ensure_ref_dacts_(goresnet_t *m, rocks_error_t *err) {
+  if (m->dacts_memory) return ROCKS_OK;
+  dacts_t_ d;
+  size_t nd = layout_dacts_(&d, NULL, &m->config, m->batch_capacity);
+  m->dacts_memory = malloc(sizeof(float) * nd);
+  if (!m->dacts_memory)
+    return rocks_fail(err, ROCKS_ERR_NOMEM, "out of memory (reference-path scratch for batch %d: %.1f MB)",
+                      m->batch_capacity, (double)nd * 4e-6);
+  return ROCKS_OK;
+}
+
+/* Floats between consecutive blocks' trunk buffers (c1, h, c2, x). */
+static size_t act_cap_(const goresnet_t *m) {
+  return (size_t)m->batch_capacity * (size_t)tk_pad(m->config.channels) * (size_t)m->config.size * (size_t)m->config.size;
 }
 
 /* -------------------------------------------------------------------------- forward --- */
@@ -419,16 +446,33 @@ static void convbn_forward_(goresnet_t *m, float *conv_out, float *out, const fl
     batchnorm_forward_eval(out, conv_out, p->bn_weight, p->bn_bias, p->bn_mean, p->bn_var, B, OC, HW, c->bn_eps);
 }
 
+static void forward_done_(goresnet_t *m, const float *inp, int B, int train, int fast) {
+  m->batch = B;
+  m->last_train = train ? 1 : 0;
+  m->last_fast = fast;
+  m->input = inp;
+  m->policy_target = m->value_target = NULL;
+  m->flops += goresnet_flops_forward(&m->config) * B;
+}
+
 rocks_status_t goresnet_forward(goresnet_t *m, const float *inp, int B, int train, rocks_error_t *err) {
   if (B < 1) return rocks_fail(err, ROCKS_ERR_ARG, "batch %d < 1", B);
   if (ensure_acts_(m, B, err) != ROCKS_OK) return err ? err->code : ROCKS_ERR_NOMEM;
+  if (train && m->train_path == GORESNET_TRAIN_FAST) {
+    m->last_train = 0; /* until the forward succeeds */
+    rocks_status_t st = goresnet_fast_forward(m, inp, B, err);
+    if (st != ROCKS_OK) return st;
+    forward_done_(m, inp, B, train, 1);
+    return ROCKS_OK;
+  }
+  if (ensure_ref_dacts_(m, err) != ROCKS_OK) return err ? err->code : ROCKS_ERR_NOMEM;
   const goresnet_config_t *c = &m->config;
   goresnet_params_t *p = &m->params;
   goresnet_acts_t *a = &m->acts;
   dacts_t_ d;
   layout_dacts_(&d, m->dacts_memory, c, m->batch_capacity);
   int N = c->size, HW = N * N, C = c->channels, P = c->planes;
-  size_t act = (size_t)B * C * HW, cap = (size_t)m->batch_capacity * C * HW;
+  size_t act = (size_t)B * C * HW, cap = act_cap_(m);
   float mult = goresnet_branch_mult(c);
 
   // stem
@@ -457,12 +501,7 @@ rocks_status_t goresnet_forward(goresnet_t *m, const float *inp, int B, int trai
   relu_forward(a->value_fc1, a->value_fc1, (size_t)B * C);
   linear_forward(a->value_pre, a->value_fc1, p->value_fc2_weight, p->value_fc2_bias, goresnet_readout_mult(c), B, C, 1);
   tanh_forward(a->value, a->value_pre, (size_t)B);
-
-  m->batch = B;
-  m->last_train = train ? 1 : 0;
-  m->input = inp;
-  m->policy_target = m->value_target = NULL;
-  m->flops += goresnet_flops_forward(c) * B;
+  forward_done_(m, inp, B, train, 0);
   return ROCKS_OK;
 }
 
@@ -501,13 +540,18 @@ static void convbn_backward_(goresnet_t *m, float *dinp, float *dconv, const flo
 rocks_status_t goresnet_backward(goresnet_t *m, float scale, rocks_error_t *err) {
   if (!m->last_train || !m->policy_target || !m->value_target || !m->input)
     return rocks_fail(err, ROCKS_ERR_STATE, "backward needs a training forward followed by goresnet_loss");
+  if (m->last_fast) {
+    goresnet_fast_backward(m, scale);
+    m->flops += 2.0 * goresnet_flops_forward(&m->config) * m->batch;
+    return ROCKS_OK;
+  }
   const goresnet_config_t *c = &m->config;
   goresnet_params_t *p = &m->params, *g = &m->grads;
   goresnet_acts_t *a = &m->acts;
   dacts_t_ d;
   layout_dacts_(&d, m->dacts_memory, c, m->batch_capacity);
   int B = m->batch, N = c->size, HW = N * N, C = c->channels, P = c->planes;
-  size_t act = (size_t)B * C * HW, cap = (size_t)m->batch_capacity * C * HW;
+  size_t act = (size_t)B * C * HW, cap = act_cap_(m);
   float mult = goresnet_branch_mult(c);
   int L = 1 + 2 * c->blocks;
   const float *trunk = c->blocks ? a->x + (size_t)(c->blocks - 1) * cap : a->stem_out;
@@ -599,13 +643,15 @@ double goresnet_layer_mean_abs(const goresnet_t *m, int layer) {
   const goresnet_acts_t *a = &m->acts;
   int nb = c->blocks;
   size_t B = (size_t)m->batch, HW = (size_t)c->size * (size_t)c->size, C = (size_t)c->channels;
-  size_t act = B * C * HW, cap = (size_t)m->batch_capacity * C * HW;
-  if (layer == 0) return mean_abs_(a->stem_conv, act);
-  if (layer == 1) return mean_abs_(a->stem_out, act);
+  // trunk: B*HW*stride floats, the padding channels (fast path) are zero
+  size_t act = B * C * HW, span = B * HW * (size_t)goresnet_act_cstride(m), cap = act_cap_(m);
+  double k_ = span ? (double)span / (double)act : 1.0;
+  if (layer == 0) return mean_abs_(a->stem_conv, span) * k_;
+  if (layer == 1) return mean_abs_(a->stem_out, span) * k_;
   if (layer < 2 + 3 * nb) {
     int i = (layer - 2) / 3, k = (layer - 2) % 3;
     const float *base = k == 0 ? a->c1 : k == 1 ? a->c2 : a->x;
-    return mean_abs_(base + (size_t)i * cap, act);
+    return mean_abs_(base + (size_t)i * cap, span) * k_;
   }
   switch (layer - 2 - 3 * nb) {
     case 0: return mean_abs_(a->policy_conv, B * 2 * HW);

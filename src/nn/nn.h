@@ -25,8 +25,21 @@
  * (goresnet_zero_grad for parameters). `inp`/`out` may not alias unless a kernel says so.
  *
  * Errors: functions that can fail return rocks_status_t and fill a rocks_error_t; nothing here
- * prints or exits. Threads: the sgemm calls use OpenBLAS threads (nn_set_threads); everything
- * else is single-threaded, deterministic C (same seed => same weights and losses).
+ * prints or exits. Threads (nn_set_threads): the reference path's sgemm calls use OpenBLAS
+ * threads; the fast training path (below) runs on its own pool of that many threads per model
+ * and never calls OpenBLAS. Everything is deterministic: same seed => same weights and losses
+ * (the fast path cuts work into fixed items and reduces in a fixed order, so its results depend
+ * neither on thread timing nor on the thread count).
+ *
+ * Two implementations of the training step (goresnet_set_train_path):
+ *  - the fast path (default): Winograd F(3x3,3x3) convolutions forward and backward, NHWC
+ *    activations, BN/ReLU/residual fused into the convolution passes, threads
+ *    (src/nn/train_goresnet.c, train_kernels.[ch], train_pool.[ch]). After a training forward on
+ *    it, the trunk activations in m->acts (stem_conv, stem_out, c1, h, c2, x) are NHWC with
+ *    channel stride goresnet_act_cstride (channels rounded up to 16; padding channels zero);
+ *    the heads' activations are as below. Matches the reference to float rounding (~1e-6).
+ *  - the reference path: im2col + OpenBLAS sgemm, NCHW, the plain ops below. Eval-mode
+ *    forwards (train == 0) always take it.
  */
 #ifndef ROCKS_NN_H
 #define ROCKS_NN_H
@@ -39,8 +52,11 @@
 
 /* ================================================================== ops (src/nn/ops.c) === */
 
-/* Number of OpenBLAS threads used by the sgemm calls (0 = leave OpenBLAS's default). */
+/* Threads: OpenBLAS threads of the reference path's sgemm calls and the size of the fast
+ * training path's pool (0 = defaults: OpenBLAS's own, and the number of online CPUs). */
 void nn_set_threads(int nthreads);
+/* The fast path's thread count: the last nn_set_threads value > 0, else the online CPUs. */
+int nn_get_threads(void);
 
 /* 2-D convolution, stride 1, zero 'same' padding K/2 (K odd: 1 or 3), no bias.
  * inp (B,IC,H,W), weight (OC,IC,K,K), out (B,OC,H,W).
@@ -241,6 +257,11 @@ typedef struct {
   float *value;         /* (B) tanh                                                            */
 } goresnet_acts_t;
 
+/* Implementation of training-mode forwards and backwards (see the top of this file). */
+typedef enum { GORESNET_TRAIN_FAST = 0, GORESNET_TRAIN_REFERENCE = 1 } goresnet_train_path_t;
+
+struct goresnet_fast; /* the fast path's buffers and thread pool (train_goresnet.c) */
+
 typedef struct goresnet {
   goresnet_config_t config;
   int ntensors;
@@ -262,6 +283,9 @@ typedef struct goresnet {
   const float *value_target;
   float loss_policy, loss_value, loss; /* from the last goresnet_loss                           */
   double flops;                /* FLOPs executed so far (forward 1x, backward 2x per sample)     */
+  goresnet_train_path_t train_path; /* GORESNET_TRAIN_FAST (default) or _REFERENCE               */
+  int last_fast;               /* the last forward ran on the fast path (NHWC trunk activations) */
+  struct goresnet_fast *fast;  /* allocated on the first fast training forward                   */
 } goresnet_t;
 
 /* Allocates a model (parameters zeroed: call goresnet_init). Returns NULL and fills err on a bad
@@ -272,6 +296,11 @@ void goresnet_delete(goresnet_t *m);
  * conv/linear weights and linear biases U(-1/sqrt(fan_in), 1/sqrt(fan_in)) (PyTorch's default),
  * BN gamma 1, beta 0, running mean 0, var 1; under mup/depth-mup value.fc2 is zero-initialised. */
 void goresnet_init(goresnet_t *m, uint64_t seed);
+/* Chooses the training implementation (takes effect at the next training forward). */
+void goresnet_set_train_path(goresnet_t *m, goresnet_train_path_t path);
+/* Channel stride of the trunk activations in m->acts: channels after a reference-path forward
+ * (NCHW), channels rounded up to 16 after a fast-path training forward (NHWC). */
+int goresnet_act_cstride(const goresnet_t *m);
 /* Index of the tensor with this state_dict name, or -1. */
 int goresnet_find(const goresnet_t *m, const char *name);
 static inline float *goresnet_tensor_data(const goresnet_t *m, int i) { return m->params_memory + m->tensors[i].offset; }

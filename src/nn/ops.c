@@ -1,7 +1,7 @@
 /* ops.c — the CPU kernels of the reference path, each with a plain twin kept as the algorithmic
  * reference (tests compare the two, and both against PyTorch).
  *
- * defines: nn_set_threads, conv2d_*, batchnorm_*, relu_*, residual_*, linear_*, tanh_*,
+ * defines: nn_set_threads, nn_get_threads, conv2d_*, batchnorm_*, relu_*, residual_*, linear_*, tanh_*,
  *          softmax_crossentropy_*, mse_*
  *
  * Conventions (nn.h): NCHW float32, outputs first, `d` prefix for gradients, every backward
@@ -10,11 +10,23 @@
 #include <cblas.h>
 #include <math.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "nn/nn.h"
 
+static int nn_threads_ = 0; /* the last nn_set_threads value > 0 (0: not set) */
+
 void nn_set_threads(int nthreads) {
-  if (nthreads > 0) openblas_set_num_threads(nthreads);
+  if (nthreads > 0) {
+    openblas_set_num_threads(nthreads);
+    nn_threads_ = nthreads;
+  }
+}
+
+int nn_get_threads(void) {
+  if (nn_threads_ > 0) return nn_threads_;
+  long n = sysconf(_SC_NPROCESSORS_ONLN);
+  return n < 1 ? 1 : n > 64 ? 64 : (int)n;
 }
 
 /* ------------------------------------------------------------------------------- conv2d --- */
