@@ -6,7 +6,9 @@
  * 2. Engine: nn_infer_forward against goresnet_forward(train = 0) over random positions, random
  *    and perturbed weights and BatchNorm statistics, sp / mup / depth-mup, several sizes,
  *    widths, depths, batches (1, odd, even, large), thread counts and both kernel sets; also a
- *    model that went through a safetensors checkpoint, and nn_infer_refresh after a change.
+ *    model that went through a safetensors checkpoint, nn_infer_refresh after a change (and a
+ *    stale engine as a negative control), real positions of random games through feat_encode
+ *    (both feature sets), argument errors.
  * Relative error = max |fast - ref| / max |ref| per output tensor (logits, values); the bound is
  * 1e-3 (the acceptance criterion). Prints the worst errors; exits non-zero on any mismatch.
  */
@@ -16,6 +18,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "go/board.h"
+#include "go/feat.h"
 #include "nn/infer.h"
 #include "nn/infer_kernels.h"
 #include "nn/nn.h"
@@ -263,6 +267,46 @@ static void test_checkpoint(void) {
   goresnet_delete(m2);
 }
 
+/* Real positions: random games on 9x9, encoded with both feature sets (feat_encode). */
+static void test_real_positions(void) {
+  for (int set = FEAT_AGZ; set <= FEAT_RICH; set++) {
+    int planes = feat_planes((feat_set_t)set), B = 6;
+    goresnet_t *m = make_model(9, planes, 32, 3, NN_PARAM_SP, 30 + (uint64_t)set);
+    if (!m) return;
+    rocks_error_t err;
+    nn_infer_t *e = nn_infer_new(m, NULL, &err);
+    board_t *b = malloc(sizeof *b);
+    float *inp = malloc(sizeof(float) * (size_t)B * (size_t)planes * 81), lo[6 * 82], va[6];
+    rocks_rng_t r;
+    rocks_rng_seed(&r, 77);
+    int ok = e && b && inp;
+    for (int i = 0; ok && i < B; i++) {
+      ok = board_init(b, 9, board_rules_tromp_taylor(), 7.5f, &err) == ROCKS_OK;
+      for (int k = 0; ok && k < 12 * i; k++) {
+        int mv = board_random_move(b, b->to_play, &r);
+        if (board_play(b, b->to_play, mv, NULL) != ROCKS_OK) board_play(b, b->to_play, BOARD_PASS, NULL);
+      }
+      if (ok) feat_encode(b, (feat_set_t)set, inp + (size_t)i * (size_t)planes * 81);
+    }
+    if (!ok || goresnet_forward(m, inp, B, 0, &err) != ROCKS_OK || nn_infer_forward(e, inp, B, lo, va, &err) != ROCKS_OK) {
+      printf("FAIL real positions (%s): %s\n", feat_name((feat_set_t)set), ok ? err.msg : "setup");
+      failures++;
+    } else {
+      double el = rel_err(lo, m->acts.policy_logits, (size_t)B * 82), ev = rel_err(va, m->acts.value, (size_t)B);
+      if (el > worst_logits) worst_logits = el;
+      if (ev > worst_value) worst_value = ev;
+      if (!(el < 1e-3) || !(ev < 1e-3)) {
+        printf("FAIL real positions (%s): logits rel err %.3g, value rel err %.3g\n", feat_name((feat_set_t)set), el, ev);
+        failures++;
+      }
+    }
+    free(inp);
+    free(b);
+    nn_infer_delete(e);
+    goresnet_delete(m);
+  }
+}
+
 /* Argument errors, and a value-only call giving the same values as a full one. */
 static void test_api(void) {
   goresnet_t *m = make_model(9, 17, 16, 1, NN_PARAM_SP, 21);
@@ -340,6 +384,7 @@ int main(void) {
   test_engine(9, 17, 16, 0, NN_PARAM_SP, 2, best, 0, b_small, 4, 11);   /* no blocks */
   test_checkpoint();
   test_api();
+  test_real_positions();
   printf("engine: worst rel err logits %.3g, value %.3g (bound 1e-3)\n", worst_logits, worst_value);
 
   if (failures) {

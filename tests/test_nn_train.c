@@ -499,6 +499,30 @@ static void test_determinism(void) {
         "1 and 2 threads are bitwise equal");
   CHECK(!memcmp(losses[0], losses[3], sizeof losses[0]) && !memcmp(grads[0], grads[3], sizeof(float) * nf),
         "3 and 2 threads are bitwise equal");
+  /* nor on the batches seen before (buffer sizes): a batch-1 step first, then the same step */
+  {
+    nn_set_threads(2);
+    rocks_rng_t keep = g_rng;
+    goresnet_t *a = make_model(&s, 7, GORESNET_TRAIN_FAST);
+    g_rng = keep;
+    goresnet_t *b = make_model(&s, 7, GORESNET_TRAIN_FAST);
+    memcpy(b->params_memory, a->params_memory, sizeof(float) * a->nfloats);
+    rocks_error_t err;
+    goresnet_forward(a, x, 1, 1, &err);
+    goresnet_loss(a, pt, vt);
+    goresnet_backward(a, 1.0f, &err);
+    goresnet_t *mm[2] = {a, b};
+    for (int k = 0; k < 2; k++) {
+      goresnet_zero_grad(mm[k]);
+      goresnet_forward(mm[k], x, s.batch, 1, &err);
+      goresnet_loss(mm[k], pt, vt);
+      goresnet_backward(mm[k], 1.0f, &err);
+    }
+    CHECK(!memcmp(a->grads_memory, b->grads_memory, sizeof(float) * a->nfloats) && a->loss == b->loss,
+          "gradients do not depend on earlier batch sizes");
+    goresnet_delete(a);
+    goresnet_delete(b);
+  }
   for (int r = 0; r < 4; r++) free(grads[r]);
   free(x), free(pt), free(vt);
 }

@@ -15,9 +15,10 @@
  *  - Each conv runs as one pass per chunk of images that stays in the core's cache: (pre-op)
  *    -> input transform -> 25 GEMMs -> output transform (+ BN channel sums) in the forward;
  *    (BN backward, fused) -> output adjoint -> input transform -> weight-gradient GEMMs ->
- *    input-gradient GEMMs -> input adjoint in the backward. The BN+ReLU (and residual) of a
- *    layer is applied as the "pre-op" of the next conv's pass; h and x are still stored, as the
- *    backward needs them.
+ *    input-gradient GEMMs -> input adjoint (+ the next BN's backward sums) in the backward. The
+ *    BN+ReLU (and residual) of a layer is applied as the "pre-op" of the next conv's pass; the
+ *    block outputs x are stored (the backward reads them), h is stored for m->acts but the
+ *    backward recomputes it from c1 (in cache) instead of reading it.
  *  - The heads (1x1 convs to 2 and 1 channels, BN, FCs) are small: NCHW as on the reference
  *    path, with the reference BN/loss ops and plain vectorised linear layers.
  *
@@ -62,7 +63,7 @@ struct goresnet_fast {
   int chunk;       /* images per chunk                                                    */
   size_t vsz;      /* floats of one thread's V (and M) chunk buffer                        */
   size_t hsz;      /* floats of one thread's H chunk buffer (a recomputed BN+ReLU output)  */
-  size_t dusz;     /* floats of one thread's dU partial: 25 * max(P, C) * Cp              */
+  size_t dusz;     /* floats of one part's dU partial: 25 * max(P, C) * Cp                */
   size_t usz;      /* floats of one Winograd weight buffer                                */
   float *mem;
   float *xin;      /* (cap, hw, Pp) the input, NHWC                                       */
@@ -121,9 +122,10 @@ static rocks_status_t ensure_(goresnet_t *m, int B, rocks_error_t *err) {
   f->nconv = 1 + 2 * c->blocks;
   f->g = tk_geom(c->size);
   size_t per_img = 25 * (size_t)f->g.ti * (size_t)(f->ICmax + f->Cp) * sizeof(float);
-  f->chunk = (int)(CHUNK_BYTES_ / per_img);
+  f->chunk = (int)(CHUNK_BYTES_ / per_img); /* from the geometry only: the parts, and so the
+                                               * rounding, must not depend on earlier batches */
   if (f->chunk < 1) f->chunk = 1;
-  if (f->chunk > cap) f->chunk = cap;
+  if (f->chunk > 64) f->chunk = 64;
   const size_t HW = (size_t)f->g.hw, Bs = (size_t)cap, Cp = (size_t)f->Cp, C = (size_t)f->C;
   const size_t icw = (size_t)(f->P > f->C ? f->P : f->C), nt = (size_t)f->nthreads, nc = (size_t)f->nconv;
   f->vsz = up16_(25 * (size_t)f->chunk * (size_t)f->g.ti * (size_t)f->ICmax);
@@ -171,6 +173,16 @@ static int nparts_(const struct goresnet_fast *f, int B) {
   int n = nchunks_(f, B);
   return n < NPARTS_ ? n : NPARTS_;
 }
+/* Chunks [*c0, *c1) of part p of np over nch chunks: every part gets one chunk plus a share of
+ * the rest weighted np - p, so the parts shrink (the last one claimed is the shortest). */
+static void part_range_(int nch, int np, int p, int *c0, int *c1) {
+  const int extra = nch - np, wsum = np * (np + 1) / 2;
+  int w0 = 0;
+  for (int q = 0; q < p; q++) w0 += np - q;
+  const int w1 = w0 + np - p;
+  *c0 = p + (int)(((long long)extra * w0 + wsum / 2) / wsum);
+  *c1 = p + 1 + (int)(((long long)extra * w1 + wsum / 2) / wsum);
+}
 
 /* ------------------------------------------------------------------ forward conv --- */
 
@@ -181,10 +193,10 @@ typedef struct {
   int l;                  /* conv index: weights in U[l % 2]                                     */
   int pre;                /* 0: none; 1: X = relu(pc*pg+pbe); 2: X = relu(px + mult*(pc*pg+pbe));
                            * 3: X = NHWC of the NCHW input pin                                  */
-  int pre_to_h;           /* the pre-op output goes to the thread's H buffer (not stored)       */
   const float *pc, *px, *pin, *pg, *pbe;
   float pmult;
-  float *X;               /* conv input, written by the pre-op unless pre_to_h                  */
+  float *X;               /* conv input (stored: the backward and m->acts read it), written by
+                           * the pre-op                                                          */
   int IC, ICp;
   float *Y;               /* conv output (pre-BN); NULL: the heads' 1x1 convs instead           */
   const float *next_w;    /* epilogue: Winograd weights of the next conv into U[(l+1) % 2]      */
@@ -219,13 +231,13 @@ static void convf_run_(void *ctx, int tid, int nth) {
   const struct goresnet_fast *f = j->f;
   const goresnet_acts_t *a = &j->m->acts;
   const int Cp = f->Cp, ICp = j->ICp, IC = j->IC, hw = f->g.hw;
-  float *V = f->vbuf + (size_t)tid * f->vsz, *M = f->mbuf + (size_t)tid * f->vsz, *H = f->hbuf + (size_t)tid * f->hsz;
+  float *V = f->vbuf + (size_t)tid * f->vsz, *M = f->mbuf + (size_t)tid * f->vsz;
   float *imean = f->tvec + (size_t)tid * (size_t)Cp;
   const float *U = f->U[j->l % 2];
   (void)nth;
   for (int ci; (ci = claim_((atomic_int *)&j->next_chunk)) < nchunks_(f, j->B);) {
     const int b0 = ci * f->chunk, nb = j->B - b0 < f->chunk ? j->B - b0 : f->chunk, T = nb * f->g.ti;
-    float *X = j->pre_to_h ? H : j->X + (size_t)b0 * (size_t)hw * (size_t)ICp;
+    float *X = j->X + (size_t)b0 * (size_t)hw * (size_t)ICp;
     pre_op_(j, X, b0, nb);
     if (!j->Y) { /* heads: the 1x1 convs to the policy (2) and value (1) channels */
       tk_head_fwd(f->isa, a->policy_conv + (size_t)b0 * 2 * (size_t)hw, a->value_conv + (size_t)b0 * (size_t)hw, X,
@@ -381,7 +393,7 @@ static void convb_part_(const convb_t_ *j, int tid, int part, int nparts) {
   const float *Ut = f->U[j->l % 2];
   const size_t tv = 25 * (size_t)ICp, tm = 25 * (size_t)Cp; /* tile-major, as in the forward */
   int c0, c1;
-  nn_pool_range(nchunks_(f, j->B), part, nparts, &c0, &c1);
+  part_range_(nchunks_(f, j->B), nparts, part, &c0, &c1);
   for (int ci = c0; ci < c1; ci++) {
     const int b0 = ci * f->chunk, nb = j->B - b0 < f->chunk ? j->B - b0 : f->chunk, T = nb * f->g.ti;
     const size_t oo = (size_t)b0 * (size_t)hw * (size_t)Cp, oi = (size_t)b0 * (size_t)hw * (size_t)ICp;
@@ -494,9 +506,9 @@ rocks_status_t goresnet_fast_forward(goresnet_t *m, const float *inp, int B, roc
   nn_pool_run(f->pool, convf_run_, &j0);
   bn_forward_(m, &p->stem, 0, B);
 
-  /* blocks: conv1's pre-op finishes the previous block (x = relu(xprev + mult*BN2(c2)), stored)
-   * or the stem (relu(BN(stem_conv))); conv2's pre-op computes h = relu(BN1(c1)) into the
-   * thread's chunk buffer (h is also stored: the coordinate check and the backward read it). */
+  /* blocks: conv1's pre-op finishes the previous block (x = relu(xprev + mult*BN2(c2))) or the
+   * stem (relu(BN(stem_conv))); conv2's pre-op computes h = relu(BN1(c1)). Both are stored in
+   * m->acts; the backward reads x but recomputes h from c1. */
   const float *xprev = NULL, *pc = a->stem_conv;
   float *xcur = a->stem_out;
   int pre = 1, lprev = 0;

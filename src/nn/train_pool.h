@@ -2,9 +2,12 @@
  *
  * nn_pool_run(pool, fn, ctx) calls fn(ctx, tid, nthreads) once for every tid in [0, nthreads)
  * — tid 0 on the calling thread, the others on the pool's workers — and returns when all have
- * finished. Work is partitioned statically by tid (nn_pool_range), never by who comes first, so
- * results never depend on thread timing. Workers spin briefly for the next job, then sleep on a
- * condition variable (the machine is shared: a sleeping worker costs nothing).
+ * finished. Callers keep results independent of timing: either partition statically by tid
+ * (nn_pool_range), or (train_goresnet.c) cut the work into fixed items that threads claim with
+ * an atomic counter, each item computing the same thing whoever runs it, with any reduction
+ * over items done afterwards in item order; tid only selects per-thread scratch. Workers spin
+ * briefly for the next job, then sleep on a condition variable (the machine is shared: a
+ * sleeping worker costs nothing).
  *
  * defines: nn_pool_t, nn_pool_new, nn_pool_delete, nn_pool_threads, nn_pool_run, nn_pool_range
  */

@@ -135,6 +135,13 @@ rocks_status_t train_config_set(train_config_t *c, const char *key, const char *
     if (errno || end == value || *end || !(v >= keys_[i].lo && v <= keys_[i].hi))
       return rocks_fail(err, ROCKS_ERR_ARG, "%s: expected a number in [%g, %g], got '%s'", k, keys_[i].lo, keys_[i].hi, value);
     if (keys_[i].type != K_DBL && v != floor(v)) return rocks_fail(err, ROCKS_ERR_ARG, "%s: expected an integer, got '%s'", k, value);
+    /* the length is one of steps | epochs | flop_budget: setting one (> 0) clears the others,
+     * so a flag overrides the length a config file gave */
+    if (v > 0 && (!strcmp(k, "steps") || !strcmp(k, "epochs") || !strcmp(k, "flop_budget"))) {
+      c->steps = 0;
+      c->epochs = 0;
+      c->flop_budget = 0;
+    }
     if (keys_[i].type == K_DBL) memcpy(dst, &v, sizeof v);
     else if (keys_[i].type == K_INT) {
       int x = (int)v;

@@ -44,7 +44,8 @@ typedef struct {
   char schedule[16];            /* constant | cosine | step                                    */
   long warmup, step_size;
   double min_lr, gamma;
-  /* length: the first of steps > 0, epochs > 0, flop_budget > 0 */
+  /* length: one of steps, epochs, flop_budget (train_config_set of one > 0 clears the others;
+   * if several are > 0 the first of steps, epochs, flop_budget counts) */
   long steps;
   double epochs, flop_budget;
   int batch;

@@ -125,8 +125,7 @@ def main():
         failures.append("--resume accepted a changed hyper-parameter")
     # the length from a FLOP budget and from epochs
     per_sample = float(ra[0][3]) / float(ra[0][1])
-    for flags, want in ((["--flop-budget", str(per_sample * 16 * 7.5), "--steps", "0"], 7),
-                        (["--epochs", "0.25", "--steps", "0"], None)):
+    for flags, want in ((["--flop-budget", str(per_sample * 16 * 7.5)], 7), (["--epochs", "0.25"], None)):
         d = os.path.join(scratch, "len")
         shutil.rmtree(d, ignore_errors=True)
         r = subprocess.run([rocks, "train", "--run", d, *args, *flags], capture_output=True, text=True)
