@@ -16,6 +16,8 @@ torch.set_num_threads(2) with OPENBLAS_NUM_THREADS=1). 9x9 boards, 17 input plan
                                      [--only infer|train] [--out build/bench/bench_nn]
 
 Writes <out>.csv (every repetition) and <out>.md (the table) and prints the table.
+--cpu-time measures both sides in process CPU time instead of wall time (per-core throughput; use
+with --threads 1 when the machine is shared and wall-clock figures are dominated by other load).
 Targets (issue 4): inference >= 3x PyTorch's best at batch 1 and >= 1.5x at batch >= 8 for
 b6c64 and b10c128 (b12c192 reported without a target); training >= 1.0x (goal 1.2x).
 """
@@ -44,9 +46,11 @@ def target(mode, model, batch):
     return 3.0 if batch == 1 else 1.5
 
 
-def rocks_rate(rocks, mode, model, batch, seconds, threads):
+def rocks_rate(rocks, mode, model, batch, seconds, threads, cpu_time):
     cmd = [rocks, "bench", "nn", "--model", model, "--batch", str(batch), "--reps", "1",
            "--seconds", str(seconds), "--threads", str(threads), "--csv"]
+    if cpu_time:
+        cmd.append("--cpu-time")
     if mode == "train":
         cmd.append("--train")
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
@@ -58,10 +62,11 @@ def rocks_rate(rocks, mode, model, batch, seconds, threads):
 
 
 class Torch:
-    def __init__(self, threads):
+    def __init__(self, threads, cpu_time):
         env = dict(os.environ, OPENBLAS_NUM_THREADS="1")
         self.p = subprocess.Popen([sys.executable, os.path.join(HERE, "torch_bench.py"), "--serve",
-                                   "--threads", str(threads)], stdin=subprocess.PIPE,
+                                   "--threads", str(threads)] + (["--cpu-time"] if cpu_time else []),
+                                  stdin=subprocess.PIPE,
                                   stdout=subprocess.PIPE, text=True, env=env)
         self.info = json.loads(self.p.stdout.readline())
 
@@ -87,6 +92,8 @@ def main():
     ap.add_argument("--train-seconds", type=float, default=1.5, help="per measurement (training)")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--only", choices=("infer", "train"))
+    ap.add_argument("--cpu-time", action="store_true",
+                    help="rates per second of process CPU time (use with --threads 1 on a loaded machine)")
     ap.add_argument("--out", default=os.path.join(ROOT, "build", "bench", "bench_nn"))
     a = ap.parse_args()
 
@@ -95,17 +102,19 @@ def main():
         configs += [("infer", m, b) for m, b in INFER]
     if a.only != "infer":
         configs += [("train", m, b) for m, b in TRAIN]
-    torch = Torch(a.threads)
+    torch = Torch(a.threads, a.cpu_time)
     os.makedirs(os.path.dirname(a.out), exist_ok=True)
     t_start = time.time()
+    load_start = " ".join("%.2f" % x for x in os.getloadavg())
     rows, raw = [], []
-    print("bench nn: rocks vs PyTorch %s, %d threads each, 9x9, median of %d side-by-side repetitions"
-          % (torch.info.get("torch"), a.threads, a.reps), flush=True)
+    clock = "CPU time" if a.cpu_time else "wall time"
+    print("bench nn: rocks vs PyTorch %s, %d threads each, 9x9, median of %d side-by-side repetitions, %s"
+          % (torch.info.get("torch"), a.threads, a.reps, clock), flush=True)
     for mode, model, batch in configs:
         secs = a.seconds if mode == "infer" else a.train_seconds
         r_rates, t_rates = [], {}
         for rep in range(a.reps):
-            r_rates.append(rocks_rate(a.rocks, mode, model, batch, secs, a.threads))
+            r_rates.append(rocks_rate(a.rocks, mode, model, batch, secs, a.threads, a.cpu_time))
             for k, v in torch.rates(mode, model, batch, secs).items():
                 t_rates.setdefault(k, []).append(v)
             raw.append((mode, model, batch, rep, r_rates[-1], t_rates))
@@ -133,11 +142,15 @@ def main():
              "",
              "%s, %d threads each; rocks: fast inference path (folded BN, Winograd F(3x3,3x3), "
              "threads) / training step (goresnet forward + loss + backward + SGD); PyTorch %s (OPENBLAS_NUM_THREADS=1), best of %s. "
-             "Medians of %d side-by-side repetitions (%.2g s inference, %.2g s training); load average "
-             "at the end %s; %.0f s in all." % (
+             "Medians of %d side-by-side repetitions (%.2g s inference, %.2g s training, %s); load "
+             "average at the start %s, at the end %s; %.0f s in all." % (
                  platform.processor() or platform.machine(), a.threads, torch.info.get("torch"),
                  "eager / channels_last / TorchScript frozen / optimize_for_inference", a.reps, a.seconds,
-                 a.train_seconds, " ".join("%.2f" % x for x in os.getloadavg()), time.time() - t_start),
+                 a.train_seconds, clock, load_start, " ".join("%.2f" % x for x in os.getloadavg()), time.time() - t_start),
+             "",
+             "%s Targets are for the 2-thread wall-clock run." % (
+                 "Rates are per second of process CPU time (all threads): per-core throughput, "
+                 "robust to other load on a shared machine." if a.cpu_time else ""),
              "",
              "| mode | model | batch | rocks /s | PyTorch best /s | PyTorch variant | ratio | target |",
              "|---|---|---:|---:|---:|---|---:|---|"]

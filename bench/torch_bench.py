@@ -20,6 +20,7 @@ Threads: OPENBLAS_NUM_THREADS=1 (Debian's torch fights OpenBLAS threads otherwis
 before torch is imported) and torch.set_num_threads(--threads, default 2).
 
   torch_bench.py [--model b6c64,b10c128] [--batch 1,8] [--train] [--reps 5] [--seconds 1]
+                 [--threads 2] [--cpu-time]
   torch_bench.py --serve     JSON lines on stdin: {"mode": "infer"|"train", "model": "b6c64",
                              "batch": 8, "seconds": 1.0}; one JSON line of {variant: rate} back
 """
@@ -123,8 +124,9 @@ def random_planes(batch, planes, size, gen):
 class Bench:
     """Builds models and variants once per (mode, model) and measures rates."""
 
-    def __init__(self, size=9, planes=17):
+    def __init__(self, size=9, planes=17, cpu_time=False):
         self.size, self.planes = size, planes
+        self.clock = time.process_time if cpu_time else time.perf_counter
         self.cache = {}
 
     def _variants(self, mode, model):
@@ -180,8 +182,8 @@ class Bench:
             if mode == "infer":
                 with torch.inference_mode():
                     step = lambda: m(xin)  # noqa: E731
-                    run(step, seconds * 0.25)  # warm-up (shape specialisation, caches)
-                    calls, t = run(step, seconds)
+                    run(step, seconds * 0.25, self.clock)  # warm-up (shape specialisation, caches)
+                    calls, t = run(step, seconds, self.clock)
             else:
                 net, opt = m
                 pt = torch.zeros(batch, n2 + 1)
@@ -195,18 +197,18 @@ class Bench:
                     loss.backward()
                     opt.step()
 
-                run(step, seconds * 0.25)
-                calls, t = run(step, seconds)
+                run(step, seconds * 0.25, self.clock)
+                calls, t = run(step, seconds, self.clock)
             out[name] = calls * batch / t
         return out
 
 
-def run(step, seconds):
-    calls, t0 = 0, time.perf_counter()
+def run(step, seconds, clock=time.perf_counter):
+    calls, t0 = 0, clock()
     while True:
         step()
         calls += 1
-        t = time.perf_counter() - t0
+        t = clock() - t0
         if t >= seconds:
             return calls, t
 
@@ -222,9 +224,11 @@ def main():
     ap.add_argument("--size", type=int, default=9)
     ap.add_argument("--planes", type=int, default=17)
     ap.add_argument("--serve", action="store_true")
+    ap.add_argument("--cpu-time", action="store_true",
+                    help="rates per second of process CPU time (all threads), robust to other load")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
-    bench = Bench(a.size, a.planes)
+    bench = Bench(a.size, a.planes, a.cpu_time)
     if a.serve:
         print(json.dumps({"ready": True, "torch": torch.__version__, "threads": torch.get_num_threads(),
                           "openblas_threads": os.environ.get("OPENBLAS_NUM_THREADS")}), flush=True)

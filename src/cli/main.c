@@ -70,6 +70,7 @@ static void usage(FILE *f) {
           "      --isa I         inference kernels: auto (default), avx2 or c\n"
           "      --seconds S     measuring time per repetition (default 1)\n"
           "      --reps R        repetitions; the median is reported (default 5)\n"
+          "      --cpu-time      rates per second of process CPU time (robust to other load)\n"
           "      --csv           machine-readable rows (for bench/bench_nn.py)\n"
           "  model info        parameter count and FLOPs of a GoResNet\n"
           "      --blocks B      residual blocks (default 6)\n"
@@ -451,6 +452,7 @@ static int cmd_bench_nn(int argc, char **argv) {
     else if (!strcmp(a, "--reps")) bc.reps = (int)parse_long(a, flag_value(argc, argv, &i), 1, NN_BENCH_MAX_REPS);
     else if (!strcmp(a, "--seed")) bc.seed = (uint64_t)parse_long(a, flag_value(argc, argv, &i), 0, 0x7fffffffffffffffL);
     else if (!strcmp(a, "--csv")) csv = 1;
+    else if (!strcmp(a, "--cpu-time")) bc.cpu_time = 1;
     else if (!strcmp(a, "--isa")) {
       const char *v = flag_value(argc, argv, &i);
       if (!strcmp(v, "auto")) bc.isa = NN_INFER_ISA_AUTO;
@@ -462,9 +464,9 @@ static int cmd_bench_nn(int argc, char **argv) {
   if (!models) models = bc.train ? "b6c64,b10c128" : "b6c64,b10c128,b12c192";
   if (!batches) batches = bc.train ? "64,256" : "1,8,32,128";
   if (!csv)
-    printf("bench nn: %s, %dx%d, %d planes, %d threads, median of %d x %.2gs\n",
+    printf("bench nn: %s, %dx%d, %d planes, %d threads, median of %d x %.2gs%s\n",
            bc.train ? "training steps (goresnet forward+backward, SGD)" : "inference (fast path)", bc.size, bc.size,
-           bc.planes, bc.threads, bc.reps, bc.seconds);
+           bc.planes, bc.threads, bc.reps, bc.seconds, bc.cpu_time ? " of CPU time" : "");
   if (!csv) printf("  %-9s %6s %14s %9s\n", "model", "batch", bc.train ? "samples/s" : "positions/s", "GFLOP/s");
   char mbuf[256];
   snprintf(mbuf, sizeof mbuf, "%s", models);

@@ -204,8 +204,7 @@ typedef struct {
   int cap;
   int next;              /* next index to consider                                      */
   int inflight;
-  int64_t done_positions;/* positions of done games with index < next                   */
-  int done_count;        /* done games with index < next (+ resumed beyond)             */
+  int64_t done_positions;/* positions of the done games with index < next                */
   int stop;
   rocks_status_t status;
   rocks_error_t error;
@@ -485,6 +484,7 @@ static void *worker_(void *arg) {
       R->stop = 1;
     } else {
       R->games[index] = keep;
+      R->done_positions += ds_game_positions(keep); /* index < R->next: claimed earlier */
       R->stats->generated++;
       if (score[0] && strcmp(score, sg)) R->stats->score_mismatches++;
       int64_t total = R->c->games;

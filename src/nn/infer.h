@@ -77,6 +77,8 @@ typedef struct {
   nn_infer_isa_t isa; /* inference kernel set                                                 */
   double seconds;     /* per repetition (at least one call); a quarter of it warms up first   */
   int reps;           /* 1..NN_BENCH_MAX_REPS                                                 */
+  int cpu_time;       /* rates per second of process CPU time (all threads) instead of wall
+                       * time: per-core throughput, robust to other load on a shared machine  */
   uint64_t seed;
 } nn_bench_config_t;
 

@@ -594,6 +594,7 @@ rocks_status_t train_run(const char *run, const train_config_t *cin, int resume,
     iv.steps++;
     iv.seconds += dt;
     step++;
+    const float batch_loss = m->loss; /* (an evaluation below overwrites m->loss) */
     const int64_t samples = (int64_t)step * c.batch;
     const char *event = NULL;
     int do_eval = val && (step % c.eval_every == 0 || step == total);
@@ -625,7 +626,7 @@ rocks_status_t train_run(const char *run, const train_config_t *cin, int resume,
     if (progress) {
       double el = rocks_now() - t0;
       train_progress_t p = {.step = step, .total_steps = total, .samples = samples, .epoch = (double)samples / (double)P,
-                            .lr = lr, .loss = m->loss, .val_loss = last_val_loss, .val_acc = last_val_acc,
+                            .lr = lr, .loss = batch_loss, .val_loss = last_val_loss, .val_acc = last_val_acc,
                             .samples_per_s = train_seconds > 0 ? (double)(step - start_step) * c.batch / train_seconds : 0,
                             .elapsed = el, .event = event};
       double sps = (double)(step - start_step) / el;

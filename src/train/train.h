@@ -78,7 +78,7 @@ typedef struct {
   int64_t samples;
   double epoch;                 /* samples / training positions                                */
   float lr;
-  double loss;                  /* mean training loss of the current log interval               */
+  double loss;                  /* training loss of this step's batch                           */
   double val_loss, val_acc;     /* last evaluation (NaN before the first)                       */
   double samples_per_s;         /* this process                                                */
   double elapsed, eta;          /* seconds                                                      */

@@ -101,6 +101,24 @@ def main():
     r = run(rocks, b, games=GAMES + 1)
     if r.returncode != 0 or f"{GAMES} resumed" not in r.stdout or "1 generated" not in r.stdout:
         failures.append(f"extending: {r.returncode} {r.stdout} {r.stderr[-200:]}")
+    # --positions: the smallest prefix of games with at least that many positions; generation
+    # stops (at most --jobs - 1 games beyond it are in flight)
+    c = os.path.join(scratch, "c")
+    r = subprocess.run([rocks, "data", "gnugo", "--positions", "150", "--jobs", "2", "--seed", "5", "--level", "0",
+                        "--out", c], capture_output=True, text=True)
+    if r.returncode != 0:
+        failures.append(f"--positions run failed: {r.stderr[-300:]}")
+    else:
+        man = json.load(open(os.path.join(c, "manifest.json")))
+        errs, info = shard_schema.check_shard(os.path.join(c, man["shards"][0]["file"]), doc)
+        failures += errs
+        on_disk = len([f for f in os.listdir(os.path.join(c, "games")) if f.endswith(".sgf")])
+        n, pos = man["counts"]["games"], man["counts"]["positions"]
+        import numpy as np
+        z = np.load(os.path.join(c, man["shards"][0]["file"]))
+        last = int(np.sum(z["game"] == n - 1))
+        if not (pos >= 150 and pos - last < 150 and n <= on_disk <= n + 1):
+            failures.append(f"--positions 150: {n} games, {pos} positions (last game {last}), {on_disk} on disk")
     for f in failures:
         print("FAILED:", f)
     if failures:
