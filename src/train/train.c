@@ -552,11 +552,11 @@ rocks_status_t train_run(const char *run, const train_config_t *cin, int resume,
       if (nn_checkpoint_load(path, m, &e2) != ROCKS_OK || nn_checkpoint_load_optim(path, o, m, &e2) != ROCKS_OK) continue;
       step = s, wall0 = w, iv = r, found = 1;
     }
-    if (!found) {
-      st = rocks_fail(err, ROCKS_ERR_STATE, "%s: no loadable checkpoint to resume from", run);
-      goto out;
-    }
     result->resumed_from = step;
+    if (!found) { /* killed before the step-0 checkpoint: start over (the same init from the seed) */
+      if ((st = ds_write_text_atomic(metrics_path, METRICS_HEADER, err)) != ROCKS_OK) goto out;
+      if ((st = save_checkpoint_(run, 0, 0, 0, &iv, m, o, err)) != ROCKS_OK) goto out;
+    }
     if ((st = truncate_metrics_(metrics_path, step, err)) != ROCKS_OK) goto out;
     if ((st = ds_loader_seek(train, (int64_t)step * c.batch, err)) != ROCKS_OK) goto out;
   }

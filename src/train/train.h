@@ -14,7 +14,8 @@
  * partial loss sums of the current log interval and the wall time; the loader is positioned at
  * sample step*batch (ds_loader_seek replays its stream); metrics.csv keeps the rows up to that
  * step. Everything in a row except `samples_per_s` and `wall_s` is then byte-identical to an
- * uninterrupted run with the same configuration (same thread count).
+ * uninterrupted run with the same configuration (same thread count). A run killed before its
+ * step-0 checkpoint restarts from step 0 on --resume.
  * What it is not: printing — a progress callback reports each step.
  */
 #ifndef ROCKS_TRAIN_H
