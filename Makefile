@@ -10,7 +10,7 @@ PY ?= /usr/bin/python3
 FUZZ_RUNS ?= 1000000
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build build-asan build-fuzz test test-release test-asan fuzz-smoke fuzz run bench bench-speedup clean
+.PHONY: all deps build build-asan build-fuzz test test-release test-asan fuzz-smoke fuzz run bench bench-speedup bench-nn clean
 
 all: build
 
@@ -53,6 +53,10 @@ bench: build
 
 bench-speedup: build
 	PYTHONPATH=build/python $(PY) bench/speedup.py --out build/bench/speedup
+
+# rocks vs PyTorch on GoResNet, side by side (issue 4 table): ~15 min on a quiet machine
+bench-nn: build
+	$(PY) bench/bench_nn.py --rocks build/rocks --out build/bench/bench_nn $(BENCH_NN_FLAGS)
 
 clean:
 	rm -rf build build-asan build-fuzz

@@ -9,13 +9,16 @@ side are comparable; each cell is the median of --reps repetitions, PyTorch's is
 variant's median (eager / channels_last / TorchScript frozen / optimize_for_inference for
 inference; eager / channels_last for training).
 
-Both sides use 2 threads (rocks: engine threads, or OpenBLAS threads for training; PyTorch:
+Both sides use 2 threads (rocks: engine threads, or nn_set_threads for training; PyTorch:
 torch.set_num_threads(2) with OPENBLAS_NUM_THREADS=1). 9x9 boards, 17 input planes.
 
   /usr/bin/python3 bench/bench_nn.py [--rocks build/rocks] [--reps 5] [--seconds 0.5]
-                                     [--only infer|train] [--out build/bench/bench_nn]
+                                     [--only infer|train] [--model b6c64,...] [--threads 2]
+                                     [--cpu-time] [--out build/bench/bench_nn]
 
-Writes <out>.csv (every repetition) and <out>.md (the table) and prints the table.
+Writes <out>.csv (every repetition) and <out>.md (the table) and prints the table; the last column
+is the 1-minute load average when the row started (other work on the machine skews both sides,
+PyTorch's threads much more than rocks': compare rows measured at low load).
 --cpu-time measures both sides in process CPU time instead of wall time (per-core throughput; use
 with --threads 1 when the machine is shared and wall-clock figures are dominated by other load).
 Targets (issue 4): inference >= 3x PyTorch's best at batch 1 and >= 1.5x at batch >= 8 for
@@ -92,6 +95,7 @@ def main():
     ap.add_argument("--train-seconds", type=float, default=1.5, help="per measurement (training)")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--only", choices=("infer", "train"))
+    ap.add_argument("--model", help="comma list: only these models (default: all of the table)")
     ap.add_argument("--cpu-time", action="store_true",
                     help="rates per second of process CPU time (use with --threads 1 on a loaded machine)")
     ap.add_argument("--out", default=os.path.join(ROOT, "build", "bench", "bench_nn"))
@@ -102,6 +106,8 @@ def main():
         configs += [("infer", m, b) for m, b in INFER]
     if a.only != "infer":
         configs += [("train", m, b) for m, b in TRAIN]
+    if a.model:
+        configs = [c for c in configs if c[1] in a.model.split(",")]
     torch = Torch(a.threads, a.cpu_time)
     os.makedirs(os.path.dirname(a.out), exist_ok=True)
     t_start = time.time()
@@ -112,6 +118,7 @@ def main():
           % (torch.info.get("torch"), a.threads, a.reps, clock), flush=True)
     for mode, model, batch in configs:
         secs = a.seconds if mode == "infer" else a.train_seconds
+        load = os.getloadavg()[0]
         r_rates, t_rates = [], {}
         for rep in range(a.reps):
             r_rates.append(rocks_rate(a.rocks, mode, model, batch, secs, a.threads, a.cpu_time))
@@ -123,11 +130,11 @@ def main():
         best = max(t_med, key=t_med.get)
         ratio = r_med / t_med[best]
         tgt = target(mode, model, batch)
-        rows.append(dict(mode=mode, model=model, batch=batch, rocks=r_med, torch=t_med[best], variant=best,
+        rows.append(dict(mode=mode, model=model, batch=batch, load=load, rocks=r_med, torch=t_med[best], variant=best,
                          ratio=ratio, target=tgt, rocks_reps=r_rates, torch_reps=t_rates, torch_medians=t_med))
-        print("  %-5s %-8s %4d  rocks %9.1f  torch %9.1f (%s)  ratio %5.2fx%s" % (
+        print("  %-5s %-8s %4d  rocks %9.1f  torch %9.1f (%s)  ratio %5.2fx%s  [load %.1f]" % (
             mode, model, batch, r_med, t_med[best], best, ratio,
-            "" if tgt is None else "  target %.1fx %s" % (tgt, "ok" if ratio >= tgt else "MISSED")), flush=True)
+            "" if tgt is None else "  target %.1fx %s" % (tgt, "ok" if ratio >= tgt else "MISSED"), load), flush=True)
     torch.close()
 
     with open(a.out + ".csv", "w") as f:
@@ -141,24 +148,24 @@ def main():
     lines = ["# rocks vs PyTorch, GoResNet 9x9 (%s)" % datetime.datetime.now().strftime("%Y-%m-%d %H:%M"),
              "",
              "%s, %d threads each; rocks: fast inference path (folded BN, Winograd F(3x3,3x3), "
-             "threads) / training step (goresnet forward + loss + backward + SGD); PyTorch %s (OPENBLAS_NUM_THREADS=1), best of %s. "
+             "threads) / training step (goresnet forward + loss + backward + SGD); PyTorch %s "
+             "(OPENBLAS_NUM_THREADS=1), best of %s. "
              "Medians of %d side-by-side repetitions (%.2g s inference, %.2g s training, %s); load "
              "average at the start %s, at the end %s; %.0f s in all." % (
                  platform.processor() or platform.machine(), a.threads, torch.info.get("torch"),
                  "eager / channels_last / TorchScript frozen / optimize_for_inference", a.reps, a.seconds,
-                 a.train_seconds, clock, load_start, " ".join("%.2f" % x for x in os.getloadavg()), time.time() - t_start),
-             "",
-             "%s Targets are for the 2-thread wall-clock run." % (
-                 "Rates are per second of process CPU time (all threads): per-core throughput, "
-                 "robust to other load on a shared machine." if a.cpu_time else ""),
-             "",
-             "| mode | model | batch | rocks /s | PyTorch best /s | PyTorch variant | ratio | target |",
-             "|---|---|---:|---:|---:|---|---:|---|"]
+                 a.train_seconds, clock, load_start, " ".join("%.2f" % x for x in os.getloadavg()), time.time() - t_start)]
+    if a.cpu_time:
+        lines += ["", "Rates are per second of process CPU time (all threads): per-core throughput, robust to "
+                  "other load on a shared machine. The targets are for the 2-thread wall-clock run."]
+    lines += ["",
+             "| mode | model | batch | rocks /s | PyTorch best /s | PyTorch variant | ratio | target | load |",
+             "|---|---|---:|---:|---:|---|---:|---|---:|"]
     for r in rows:
         tgt = "" if r["target"] is None else "%.1fx %s" % (r["target"], "ok" if r["ratio"] >= r["target"] else "**missed**")
-        lines.append("| %s | %s | %d | %.1f | %.1f | %s | %.2fx | %s |" % (
+        lines.append("| %s | %s | %d | %.1f | %.1f | %s | %.2fx | %s | %.1f |" % (
             "inference (positions/s)" if r["mode"] == "infer" else "training (samples/s)", r["model"], r["batch"],
-            r["rocks"], r["torch"], r["variant"], r["ratio"], tgt))
+            r["rocks"], r["torch"], r["variant"], r["ratio"], tgt, r["load"]))
     md = "\n".join(lines) + "\n"
     with open(a.out + ".md", "w") as f:
         f.write(md)
