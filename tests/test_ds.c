@@ -5,7 +5,8 @@
  * - records: ds_record_features == feat_encode (agz and rich) at every position of random games
  *   on 5x5, 9x9 and 19x19, before and after a shard round trip (pack/unpack);
  * - games: ds_shard_read_games gives back what was written; SGF conversion accepts and rejects
- *   what it should; shard checksums; corrupt shards are errors;
+ *   what it should; shard checksums; corrupt shards are errors; visit-distribution targets
+ *   (policy_dist) reach the batches, moved by the symmetry;
  * - symmetries: for all 8, replaying the transformed game gives exactly the transformed planes,
  *   and the policy target moves with the board (pass stays pass);
  * - loader: same seed => identical batches (with and without the prefetch thread), different
@@ -262,6 +263,55 @@ static void test_shards(void) {
   CHECK(npz_writer_close(w, &err) == ROCKS_OK);
   ds_shard_t t;
   CHECKF(ds_shard_load(bad_path, &t, &err) == ROCKS_ERR_PARSE && strstr(err.msg, "to_play"), "bad to_play: %s", err.msg);
+
+  /* self-play style targets: a visit distribution (policy_dist) replaces the one-hot target;
+   * every odd row has no single move (policy -1). The loader moves it with the symmetry. */
+  char dist_dir[300], dist_path[512];
+  snprintf(dist_dir, sizeof dist_dir, "%s/dist", scratch);
+  snprintf(dist_path, sizeof dist_path, "%s/shard-000000.npz", dist_dir);
+  CHECK(ds_mkdirs(dist_dir, &err) == ROCKS_OK);
+  w = npz_writer_open(dist_path, 6, &err);
+  z = npz_open(path, &err);
+  int64_t np_ = 0;
+  float *dist = NULL;
+  for (int i = 0; z && i < npz_count(z); i++) {
+    npz_array_t a;
+    npz_read(z, npz_name(z, i), &a, &err);
+    if (!strcmp(a.name, "policy")) {
+      np_ = a.shape[0];
+      dist = calloc((size_t)np_ * 50, sizeof *dist);
+      for (int64_t k = 0; k < np_; k++) {
+        int16_t *pol = a.data;
+        dist[k * 50 + pol[k]] = 0.75f; /* most visits on the move played */
+        dist[k * 50 + (pol[k] + 1 + k % 7) % 50] += 0.25f;
+        if (k % 2) pol[k] = -1;
+      }
+    }
+    npz_writer_add(w, a.name, a.dtype, a.itemsize, a.ndim, a.shape, a.data, &err);
+    npz_array_free(&a);
+  }
+  npz_close(z);
+  CHECK(dist && npz_writer_add2(w, "policy_dist", NPZ_F32, np_, 50, dist, &err) == ROCKS_OK);
+  CHECK(npz_writer_close(w, &err) == ROCKS_OK);
+  char *dp[1] = {dist_path};
+  ds_loader_config_t lc = ds_loader_config_default();
+  lc.batch = 8, lc.seed = 3, lc.prefetch = 0;
+  ds_loader_t *l = ds_loader_open(dp, 1, &lc, &err);
+  int dist_bad = 0, seen_minus = 0;
+  for (int it = 0; l && it < 20; it++) {
+    const ds_batch_t *bt;
+    if (!CHECK(ds_loader_next(l, &bt, &err) == ROCKS_OK)) break;
+    for (int k = 0; k < bt->n; k++) {
+      float want[50];
+      ds_sym_policy(want, dist + bt->index[k] * 50, 7, bt->sym[k]);
+      if (!planes_equal(want, bt->policy + (size_t)k * 50, 50)) dist_bad++;
+      if (bt->index[k] % 2) seen_minus += bt->target[k] == -1;
+      else if (bt->target[k] < 0 || want[bt->target[k]] != 0.75f) dist_bad++;
+    }
+  }
+  CHECKF(l && dist_bad == 0 && seen_minus > 0, "policy_dist targets: %d wrong (%s)", dist_bad, err.msg);
+  ds_loader_close(l);
+  free(dist);
 
   free(b), free(r1), free(r2), free(games);
 }
