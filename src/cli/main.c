@@ -19,6 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli/cli.h"
 #include "data/ds.h"
 #include "go/board.h"
 #include "go/feat.h"
@@ -105,41 +106,6 @@ static void usage(FILE *f) {
           "      --eval-every N (500) --ckpt-every N (1000) --log-every N (100) --seed S --threads T\n"
           "      --buffer N (shuffle buffer, 0 = all) --symmetries 0|1 --prefetch N --quiet\n"
           "  version           print the version\n");
-}
-
-static void die_usage(const char *fmt, const char *arg) {
-  fprintf(stderr, "rocks: ");
-  fprintf(stderr, fmt, arg);
-  fprintf(stderr, "\n(run `rocks help` for usage)\n");
-  exit(2);
-}
-
-/* Strict number parsing for flags: the whole string must be a number. */
-static long parse_long(const char *flag, const char *s, long lo, long hi) {
-  char *end;
-  errno = 0;
-  long v = strtol(s, &end, 10);
-  if (errno || end == s || *end || v < lo || v > hi) {
-    fprintf(stderr, "rocks: %s expects an integer in [%ld, %ld], got '%s'\n", flag, lo, hi, s);
-    exit(2);
-  }
-  return v;
-}
-
-static double parse_double(const char *flag, const char *s, double lo, double hi) {
-  char *end;
-  errno = 0;
-  double v = strtod(s, &end);
-  if (errno || end == s || *end || !(v >= lo && v <= hi)) {
-    fprintf(stderr, "rocks: %s expects a number in [%g, %g], got '%s'\n", flag, lo, hi, s);
-    exit(2);
-  }
-  return v;
-}
-
-static const char *flag_value(int argc, char **argv, int *i) {
-  if (*i + 1 >= argc) die_usage("%s needs a value", argv[*i]);
-  return argv[++*i];
 }
 
 static int cmd_gtp(int argc, char **argv) {
@@ -373,18 +339,6 @@ static int cmd_model(int argc, char **argv) {
 }
 
 /* Comma-separated list of integers into out[max]; returns the count. */
-static int parse_int_list_(const char *flag, const char *s, int *out, int max, long lo, long hi) {
-  int n = 0;
-  char buf[256];
-  snprintf(buf, sizeof buf, "%s", s);
-  for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
-    if (n == max) die_usage("too many values for %s", flag);
-    out[n++] = (int)parse_long(flag, tok, lo, hi);
-  }
-  if (!n) die_usage("%s needs at least one value", flag);
-  return n;
-}
-
 static int cmd_coordcheck(int argc, char **argv) {
   nn_coordcheck_config_t c = nn_coordcheck_config_default();
   nn_param_t params[3] = {NN_PARAM_SP, NN_PARAM_MUP, NN_PARAM_MUP};
@@ -392,7 +346,7 @@ static int cmd_coordcheck(int argc, char **argv) {
   rocks_error_t err;
   for (int i = 0; i < argc; i++) {
     const char *a = argv[i];
-    if (!strcmp(a, "--widths")) c.nwidths = parse_int_list_(a, flag_value(argc, argv, &i), c.widths, 8, 1, 4096);
+    if (!strcmp(a, "--widths")) c.nwidths = cli_parse_int_list(a, flag_value(argc, argv, &i), c.widths, 8, 1, 4096);
     else if (!strcmp(a, "--base")) c.base_channels = (int)parse_long(a, flag_value(argc, argv, &i), 1, 4096);
     else if (!strcmp(a, "--blocks")) c.blocks = (int)parse_long(a, flag_value(argc, argv, &i), 0, 100);
     else if (!strcmp(a, "--size")) c.size = (int)parse_long(a, flag_value(argc, argv, &i), BOARD_MIN_SIZE, BOARD_MAX_SIZE);
@@ -502,13 +456,6 @@ static int cmd_bench_nn(int argc, char **argv) {
 
 /* ---- data: rocks data gnugo | import | make | info ---- */
 
-static void fmt_secs_(double s, char *out, size_t len) {
-  if (!(s >= 0) || s > 1e8) snprintf(out, len, "?");
-  else if (s >= 3600) snprintf(out, len, "%dh%02dm", (int)(s / 3600), (int)(s / 60) % 60);
-  else if (s >= 60) snprintf(out, len, "%dm%02ds", (int)(s / 60), (int)s % 60);
-  else snprintf(out, len, "%.0fs", s);
-}
-
 /* Progress bar with ETA on stderr: redrawn in place on a terminal, a line every 10 s otherwise. */
 static void data_progress_(const ds_progress_t *p, void *ctx) {
   static double last;
@@ -525,9 +472,9 @@ static void data_progress_(const ds_progress_t *p, void *ctx) {
   int fill = (int)(frac * 30);
   for (int i = 0; i < 30; i++) bar[i] = i < fill ? '#' : '.';
   bar[30] = '\0';
-  fmt_secs_(p->elapsed, el, sizeof el);
+  cli_fmt_secs(p->elapsed, el, sizeof el);
   double todo = (double)(p->total - p->done);
-  fmt_secs_(p->rate > 0 ? todo / p->rate : -1, eta, sizeof eta);
+  cli_fmt_secs(p->rate > 0 ? todo / p->rate : -1, eta, sizeof eta);
   fprintf(stderr, "%s%-6s [%s] %lld/%lld %3.0f%% | %lld positions | %.2f/s | %s elapsed, ETA %s%s", tty ? "\r" : "",
           p->phase, bar, (long long)p->done, (long long)p->total, 100 * frac, (long long)p->positions, p->rate, el,
           final ? "0s" : eta, tty && !final ? "   " : "\n");
@@ -549,7 +496,7 @@ static int cmd_data_gnugo_(int argc, char **argv) {
     else if (!strcmp(a, "--komi")) c.komi = (float)parse_double(a, flag_value(argc, argv, &i), -100, 100);
     else if (!strcmp(a, "--opening")) {
       int v[2];
-      if (parse_int_list_(a, flag_value(argc, argv, &i), v, 2, 0, 180) != 2) die_usage("--opening expects MIN,MAX%s", "");
+      if (cli_parse_int_list(a, flag_value(argc, argv, &i), v, 2, 0, 180) != 2) die_usage("--opening expects MIN,MAX%s", "");
       c.opening_min = v[0], c.opening_max = v[1];
     } else if (!strcmp(a, "--max-moves")) c.max_moves = (int)parse_long(a, flag_value(argc, argv, &i), 1, 1000);
     else if (!strcmp(a, "--shard-games")) c.shard_games = (int)parse_long(a, flag_value(argc, argv, &i), 1, 1000000);
@@ -686,8 +633,8 @@ static void train_progress_(const train_progress_t *p, void *ctx) {
   if (!tty && !final && p->event && strcmp(p->event, "eval") && p->elapsed - last < 30.0) return;
   last = p->elapsed;
   char el[32], eta[32], val[64] = "";
-  fmt_secs_(p->elapsed, el, sizeof el);
-  fmt_secs_(p->eta, eta, sizeof eta);
+  cli_fmt_secs(p->elapsed, el, sizeof el);
+  cli_fmt_secs(p->eta, eta, sizeof eta);
   if (p->val_loss == p->val_loss) snprintf(val, sizeof val, " | val %.4f acc %.1f%%", p->val_loss, 100 * p->val_acc);
   fprintf(stderr, "%sstep %ld/%ld (%.1f%%) epoch %.2f | loss %.4f | lr %.2e%s | %.0f samples/s | %s elapsed, ETA %s%s",
           tty ? "\r" : "", p->step, p->total_steps, 100.0 * (double)p->step / (double)p->total_steps, p->epoch, p->loss,
