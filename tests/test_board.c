@@ -13,18 +13,7 @@
 
 #include "go/board.h"
 
-static int g_checks, g_failures;
-
-#define CHECK(cond, ...)                                             \
-  do {                                                               \
-    g_checks++;                                                      \
-    if (!(cond)) {                                                   \
-      g_failures++;                                                  \
-      printf("%s:%d: check failed: %s: ", __FILE__, __LINE__, #cond); \
-      printf(__VA_ARGS__);                                           \
-      printf("\n");                                                  \
-    }                                                                \
-  } while (0)
+#include "check.h"
 
 static const char LETTERS[] = "ABCDEFGHJKLMNOPQRST";
 
@@ -42,7 +31,7 @@ static board_t *new_board(int size, board_rules_t rules, float komi) {
 static bool check_ok(const board_t *b, const char *what) {
   rocks_error_t err = {0};
   bool ok = board_check(b, &err);
-  CHECK(ok, "board_check after %s: %s", what, err.msg);
+  CHECKF(ok, "board_check after %s: %s", what, err.msg);
   return ok;
 }
 
@@ -71,39 +60,39 @@ static void test_init(void) {
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
     rocks_error_t err = {0};
     rocks_status_t st = board_init(b, bad[i], board_rules_tromp_taylor(), 7.5f, &err);
-    CHECK(st == ROCKS_ERR_ARG, "board_init(%d) returned %s", bad[i], rocks_status_name(st));
-    CHECK(err.code == ROCKS_ERR_ARG && err.msg[0], "board_init(%d): error message '%s'", bad[i], err.msg);
-    CHECK(board_init(b, bad[i], board_rules_chinese(), 0, NULL) == ROCKS_ERR_ARG, "size %d with NULL err", bad[i]);
+    CHECKF(st == ROCKS_ERR_ARG, "board_init(%d) returned %s", bad[i], rocks_status_name(st));
+    CHECKF(err.code == ROCKS_ERR_ARG && err.msg[0], "board_init(%d): error message '%s'", bad[i], err.msg);
+    CHECKF(board_init(b, bad[i], board_rules_chinese(), 0, NULL) == ROCKS_ERR_ARG, "size %d with NULL err", bad[i]);
   }
   uint64_t empty_hash[BOARD_MAX_SIZE + 1];
   for (int n = BOARD_MIN_SIZE; n <= BOARD_MAX_SIZE; n++) {
     rocks_error_t err = {0};
-    CHECK(board_init(b, n, board_rules_chinese(), 6.5f, &err) == ROCKS_OK, "board_init(%d): %s", n, err.msg);
-    CHECK(b->size == n && b->stride == n + 2, "size %d stride %d", b->size, b->stride);
-    CHECK(b->nempty == n * n, "n=%d nempty %d", n, b->nempty);
-    CHECK(b->to_play == COLOR_BLACK && b->ko_point == 0 && b->passes == 0 && b->move_count == 0,
+    CHECKF(board_init(b, n, board_rules_chinese(), 6.5f, &err) == ROCKS_OK, "board_init(%d): %s", n, err.msg);
+    CHECKF(b->size == n && b->stride == n + 2, "size %d stride %d", b->size, b->stride);
+    CHECKF(b->nempty == n * n, "n=%d nempty %d", n, b->nempty);
+    CHECKF(b->to_play == COLOR_BLACK && b->ko_point == 0 && b->passes == 0 && b->move_count == 0,
           "n=%d fresh state", n);
-    CHECK(b->nactions == 0 && b->history_ok && b->hashes[0] == b->hash, "n=%d fresh history", n);
-    CHECK(b->komi == 6.5f && !b->rules.suicide && b->rules.ko == BOARD_KO_POSITIONAL, "n=%d komi/rules kept", n);
-    CHECK(b->stones[COLOR_BLACK] == 0 && b->stones[COLOR_WHITE] == 0, "n=%d stones", n);
-    CHECK(b->captures[COLOR_BLACK] == 0 && b->captures[COLOR_WHITE] == 0, "n=%d captures", n);
-    CHECK(!board_game_over(b), "n=%d game over at start", n);
+    CHECKF(b->nactions == 0 && b->history_ok && b->hashes[0] == b->hash, "n=%d fresh history", n);
+    CHECKF(b->komi == 6.5f && !b->rules.suicide && b->rules.ko == BOARD_KO_POSITIONAL, "n=%d komi/rules kept", n);
+    CHECKF(b->stones[COLOR_BLACK] == 0 && b->stones[COLOR_WHITE] == 0, "n=%d stones", n);
+    CHECKF(b->captures[COLOR_BLACK] == 0 && b->captures[COLOR_WHITE] == 0, "n=%d captures", n);
+    CHECKF(!board_game_over(b), "n=%d game over at start", n);
     int on = 0;
     for (int p = 0; p < b->stride * b->stride; p++) {
       if (board_on_board(b, p)) {
         on++;
-        CHECK(b->color[p] == COLOR_EMPTY, "n=%d point %d not empty", n, p);
+        CHECKF(b->color[p] == COLOR_EMPTY, "n=%d point %d not empty", n, p);
       } else {
-        CHECK(b->color[p] == COLOR_OFFBOARD, "n=%d padding point %d is %d", n, p, b->color[p]);
+        CHECKF(b->color[p] == COLOR_OFFBOARD, "n=%d padding point %d is %d", n, p, b->color[p]);
       }
     }
-    CHECK(on == n * n, "n=%d: %d points on board", n, on);
-    CHECK(!board_on_board(b, -1) && !board_on_board(b, b->stride * b->stride), "n=%d bounds", n);
+    CHECKF(on == n * n, "n=%d: %d points on board", n, on);
+    CHECKF(!board_on_board(b, -1) && !board_on_board(b, b->stride * b->stride), "n=%d bounds", n);
     check_ok(b, "board_init");
     empty_hash[n] = b->hash;
     /* a second init of the same size gives the same hash (Zobrist keys are fixed) */
     board_t *c = new_board(n, board_rules_tromp_taylor(), 0);
-    CHECK(c->hash == empty_hash[n], "n=%d empty hash differs between boards", n);
+    CHECKF(c->hash == empty_hash[n], "n=%d empty hash differs between boards", n);
     free(c);
   }
   free(b);
@@ -111,21 +100,21 @@ static void test_init(void) {
 
 static void test_rules_presets(void) {
   board_rules_t r = board_rules_tromp_taylor();
-  CHECK(r.suicide && r.ko == BOARD_KO_POSITIONAL, "tromp-taylor preset");
-  CHECK(!strcmp(board_rules_name(r), "tromp-taylor"), "name %s", board_rules_name(r));
+  CHECKF(r.suicide && r.ko == BOARD_KO_POSITIONAL, "tromp-taylor preset");
+  CHECKF(!strcmp(board_rules_name(r), "tromp-taylor"), "name %s", board_rules_name(r));
   r = board_rules_chinese();
-  CHECK(!r.suicide && r.ko == BOARD_KO_POSITIONAL, "chinese preset");
-  CHECK(!strcmp(board_rules_name(r), "chinese"), "name %s", board_rules_name(r));
+  CHECKF(!r.suicide && r.ko == BOARD_KO_POSITIONAL, "chinese preset");
+  CHECKF(!strcmp(board_rules_name(r), "chinese"), "name %s", board_rules_name(r));
   r.ko = BOARD_KO_SIMPLE;
-  CHECK(!strcmp(board_rules_name(r), "custom"), "name %s", board_rules_name(r));
+  CHECKF(!strcmp(board_rules_name(r), "custom"), "name %s", board_rules_name(r));
   rocks_error_t err = {0};
   board_rules_t q = {0};
-  CHECK(board_rules_from_name(&q, "tromp-taylor", &err) == ROCKS_OK && q.suicide && q.ko == BOARD_KO_POSITIONAL,
+  CHECKF(board_rules_from_name(&q, "tromp-taylor", &err) == ROCKS_OK && q.suicide && q.ko == BOARD_KO_POSITIONAL,
         "from_name tromp-taylor");
-  CHECK(board_rules_from_name(&q, "chinese", &err) == ROCKS_OK && !q.suicide && q.ko == BOARD_KO_POSITIONAL,
+  CHECKF(board_rules_from_name(&q, "chinese", &err) == ROCKS_OK && !q.suicide && q.ko == BOARD_KO_POSITIONAL,
         "from_name chinese");
-  CHECK(board_rules_from_name(&q, "japanese-ish", &err) == ROCKS_ERR_ARG && err.msg[0], "unknown rules name");
-  CHECK(board_rules_from_name(&q, "", NULL) == ROCKS_ERR_ARG, "empty rules name");
+  CHECKF(board_rules_from_name(&q, "japanese-ish", &err) == ROCKS_ERR_ARG && err.msg[0], "unknown rules name");
+  CHECKF(board_rules_from_name(&q, "", NULL) == ROCKS_ERR_ARG, "empty rules name");
 }
 
 /* ------------------------------------------------------------------ text */
@@ -136,43 +125,43 @@ static void test_vertices(void) {
     for (int y = 0; y < n; y++)
       for (int x = 0; x < n; x++) {
         int p = board_point(b, x, y);
-        CHECK(board_x(b, p) == x && board_y(b, p) == y && board_on_board(b, p), "n=%d point(%d,%d)", n, x, y);
+        CHECKF(board_x(b, p) == x && board_y(b, p) == y && board_on_board(b, p), "n=%d point(%d,%d)", n, x, y);
         char want[8], got[8] = "", lower[8];
         snprintf(want, sizeof want, "%c%d", LETTERS[x], n - y);
         board_vertex_string(b, p, got);
-        CHECK(!strcmp(want, got), "n=%d (%d,%d): vertex '%s', expected '%s'", n, x, y, got, want);
+        CHECKF(!strcmp(want, got), "n=%d (%d,%d): vertex '%s', expected '%s'", n, x, y, got, want);
         int m = -99;
         rocks_error_t err = {0};
-        CHECK(board_parse_vertex(b, want, &m, &err) == ROCKS_OK && m == p, "n=%d parse '%s' -> %d (%s)", n, want,
+        CHECKF(board_parse_vertex(b, want, &m, &err) == ROCKS_OK && m == p, "n=%d parse '%s' -> %d (%s)", n, want,
               m, err.msg);
         snprintf(lower, sizeof lower, "%c%d", LETTERS[x] - 'A' + 'a', n - y);
         m = -99;
-        CHECK(board_parse_vertex(b, lower, &m, NULL) == ROCKS_OK && m == p, "n=%d parse '%s' -> %d", n, lower, m);
+        CHECKF(board_parse_vertex(b, lower, &m, NULL) == ROCKS_OK && m == p, "n=%d parse '%s' -> %d", n, lower, m);
       }
     const char *passes[] = {"pass", "PASS", "Pass", "pAsS"};
     for (int i = 0; i < 4; i++) {
       int m = 0;
-      CHECK(board_parse_vertex(b, passes[i], &m, NULL) == ROCKS_OK && m == BOARD_PASS, "parse '%s'", passes[i]);
+      CHECKF(board_parse_vertex(b, passes[i], &m, NULL) == ROCKS_OK && m == BOARD_PASS, "parse '%s'", passes[i]);
     }
     char s[8] = "";
     board_vertex_string(b, BOARD_PASS, s);
-    CHECK(!strcasecmp(s, "pass"), "vertex string of pass: '%s'", s);
+    CHECKF(!strcasecmp(s, "pass"), "vertex string of pass: '%s'", s);
     board_vertex_string(b, BOARD_RESIGN, s);
-    CHECK(!strcasecmp(s, "resign"), "vertex string of resign: '%s'", s);
+    CHECKF(!strcasecmp(s, "resign"), "vertex string of resign: '%s'", s);
     /* malformed text */
     const char *junk[] = {"", "Z99", "A0", "I1", "i1", "A", "1", "AA1", "A1x", "A-1", "A+1", " ", "3A", "A01x"};
     for (size_t i = 0; i < sizeof junk / sizeof junk[0]; i++) {
       int m = 12345;
       rocks_error_t err = {0};
       rocks_status_t st = board_parse_vertex(b, junk[i], &m, &err);
-      CHECK(st == ROCKS_ERR_PARSE || st == ROCKS_ERR_ARG, "n=%d parse '%s' returned %s", n, junk[i],
+      CHECKF(st == ROCKS_ERR_PARSE || st == ROCKS_ERR_ARG, "n=%d parse '%s' returned %s", n, junk[i],
             rocks_status_name(st));
-      CHECK(st == ROCKS_OK || err.msg[0], "n=%d parse '%s': no message", n, junk[i]);
+      CHECKF(st == ROCKS_OK || err.msg[0], "n=%d parse '%s': no message", n, junk[i]);
     }
     {
       rocks_error_t err = {0};
       int m;
-      CHECK(board_parse_vertex(b, "", &m, &err) == ROCKS_ERR_PARSE, "n=%d empty vertex must be a parse error", n);
+      CHECKF(board_parse_vertex(b, "", &m, &err) == ROCKS_ERR_PARSE, "n=%d empty vertex must be a parse error", n);
     }
     /* well-formed but off this board: ROCKS_ERR_ARG */
     char off[3][8];
@@ -183,14 +172,14 @@ static void test_vertices(void) {
       if (n == BOARD_MAX_SIZE && i == 1) continue;
       int m;
       rocks_status_t st = board_parse_vertex(b, off[i], &m, NULL);
-      CHECK(st == ROCKS_ERR_ARG, "n=%d off-board '%s' returned %s", n, off[i], rocks_status_name(st));
+      CHECKF(st == ROCKS_ERR_ARG, "n=%d off-board '%s' returned %s", n, off[i], rocks_status_name(st));
     }
     free(b);
   }
-  CHECK(board_parse_color("b") == COLOR_BLACK && board_parse_color("B") == COLOR_BLACK, "colour b");
-  CHECK(board_parse_color("black") == COLOR_BLACK && board_parse_color("BLACK") == COLOR_BLACK, "colour black");
-  CHECK(board_parse_color("w") == COLOR_WHITE && board_parse_color("White") == COLOR_WHITE, "colour white");
-  CHECK(board_parse_color("x") == COLOR_EMPTY && board_parse_color("") == COLOR_EMPTY &&
+  CHECKF(board_parse_color("b") == COLOR_BLACK && board_parse_color("B") == COLOR_BLACK, "colour b");
+  CHECKF(board_parse_color("black") == COLOR_BLACK && board_parse_color("BLACK") == COLOR_BLACK, "colour black");
+  CHECKF(board_parse_color("w") == COLOR_WHITE && board_parse_color("White") == COLOR_WHITE, "colour white");
+  CHECKF(board_parse_color("x") == COLOR_EMPTY && board_parse_color("") == COLOR_EMPTY &&
             board_parse_color("blackish") == COLOR_EMPTY,
         "bad colours");
 }
@@ -204,30 +193,30 @@ static void test_policy_index(void) {
       for (int x = 0; x < n; x++) {
         int p = board_point(b, x, y);
         int i = board_policy_index(b, p);
-        CHECK(i == y * n + x, "n=%d policy index of (%d,%d) = %d", n, x, y, i);
-        CHECK(board_policy_point(b, i) == p, "n=%d policy point of %d", n, i);
+        CHECKF(i == y * n + x, "n=%d policy index of (%d,%d) = %d", n, x, y, i);
+        CHECKF(board_policy_point(b, i) == p, "n=%d policy point of %d", n, i);
         if (i >= 0 && i < n * n) seen[i]++;
       }
-    for (int i = 0; i < n * n; i++) CHECK(seen[i] == 1, "n=%d index %d seen %d times", n, i, seen[i]);
-    CHECK(board_policy_index(b, BOARD_PASS) == n * n, "n=%d pass index", n);
-    CHECK(board_policy_point(b, n * n) == BOARD_PASS, "n=%d pass point", n);
+    for (int i = 0; i < n * n; i++) CHECKF(seen[i] == 1, "n=%d index %d seen %d times", n, i, seen[i]);
+    CHECKF(board_policy_index(b, BOARD_PASS) == n * n, "n=%d pass index", n);
+    CHECKF(board_policy_point(b, n * n) == BOARD_PASS, "n=%d pass point", n);
     free(b);
   }
 }
 
 static void test_to_string(void) {
   board_t *b = new_board(9, board_rules_tromp_taylor(), 7.5f);
-  CHECK(board_play(b, COLOR_BLACK, board_point(b, 2, 6), NULL) == ROCKS_OK, "play C3");
-  CHECK(board_play(b, COLOR_WHITE, board_point(b, 6, 2), NULL) == ROCKS_OK, "play G7");
+  CHECKF(board_play(b, COLOR_BLACK, board_point(b, 2, 6), NULL) == ROCKS_OK, "play C3");
+  CHECKF(board_play(b, COLOR_WHITE, board_point(b, 6, 2), NULL) == ROCKS_OK, "play G7");
   char s[4096];
   int len = board_to_string(b, s, sizeof s);
-  CHECK(len > 81 && (size_t)len == strlen(s), "to_string length %d strlen %zu", len, strlen(s));
-  CHECK(strchr(s, 'X') && strchr(s, 'O') && strchr(s, 'J') && !strchr(s, 'I'), "to_string content:\n%s", s);
+  CHECKF(len > 81 && (size_t)len == strlen(s), "to_string length %d strlen %zu", len, strlen(s));
+  CHECKF(strchr(s, 'X') && strchr(s, 'O') && strchr(s, 'J') && !strchr(s, 'I'), "to_string content:\n%s", s);
   char small[10];
   memset(small, '#', sizeof small);
   int l2 = board_to_string(b, small, sizeof small);
-  CHECK(l2 >= 0 && l2 <= 9 && small[l2] == '\0', "truncation: returned %d", l2);
-  CHECK(!strncmp(small, s, strlen(small)), "truncated text is a prefix");
+  CHECKF(l2 >= 0 && l2 <= 9 && small[l2] == '\0', "truncation: returned %d", l2);
+  CHECKF(!strncmp(small, s, strlen(small)), "truncated text is a prefix");
   free(b);
 }
 
@@ -277,11 +266,11 @@ static void random_game(board_t *b, uint64_t seed, int full_every) {
     memcpy(before, b->color, sizeof before);
     const int caps[3] = {0, b->captures[COLOR_BLACK], b->captures[COLOR_WHITE]};
     const char *why = NULL;
-    CHECK(board_is_legal_why(b, color, m, &why), "n=%d seed %llu: chosen move illegal (%s)", n,
+    CHECKF(board_is_legal_why(b, color, m, &why), "n=%d seed %llu: chosen move illegal (%s)", n,
           (unsigned long long)seed, why ? why : "?");
     rocks_error_t err = {0};
     if (board_play(b, color, m, &err) != ROCKS_OK) {
-      CHECK(0, "n=%d seed %llu move %d: board_play failed: %s", n, (unsigned long long)seed, nm, err.msg);
+      CHECKF(0, "n=%d seed %llu move %d: board_play failed: %s", n, (unsigned long long)seed, nm, err.msg);
       break;
     }
     hashes[nm + 1] = b->hash;
@@ -300,26 +289,26 @@ static void random_game(board_t *b, uint64_t seed, int full_every) {
           else other++;
         }
       int suicided = m != BOARD_PASS && b->color[m] == COLOR_EMPTY ? lost + 1 : 0; /* the played stone too */
-      CHECK(other == 0 && b->captures[color] - caps[color] == taken && b->captures[opp] - caps[opp] == suicided,
+      CHECKF(other == 0 && b->captures[color] - caps[color] == taken && b->captures[opp] - caps[opp] == suicided,
             "n=%d seed %llu move %d: %d taken, %d lost, %d other changes; captures +%d +%d", n,
             (unsigned long long)seed, nm, taken, lost, other, b->captures[color] - caps[color],
             b->captures[opp] - caps[opp]);
-      CHECK(lost == 0 || (b->rules.suicide && b->color[m] == COLOR_EMPTY && taken == 0), "stones lost without suicide");
+      CHECKF(lost == 0 || (b->rules.suicide && b->color[m] == COLOR_EMPTY && taken == 0), "stones lost without suicide");
       if (nm % full_every == 0 || taken || lost)
-        CHECK(all_groups_breathe(b), "n=%d seed %llu move %d: a group without liberties is on the board", n,
+        CHECKF(all_groups_breathe(b), "n=%d seed %llu move %d: a group without liberties is on the board", n,
               (unsigned long long)seed, nm);
     }
-    CHECK(b->hashes[b->nactions] == b->hash, "history hash");
+    CHECKF(b->hashes[b->nactions] == b->hash, "history hash");
     if (m != BOARD_PASS) {
       /* positional superko: a move never recreates an earlier colouring */
       if (b->rules.ko == BOARD_KO_POSITIONAL)
         for (int i = 0; i < b->nactions; i++)
           if (b->hashes[i] == b->hash) {
-            CHECK(0, "n=%d seed %llu move %d recreates the colouring after action %d", n,
+            CHECKF(0, "n=%d seed %llu move %d recreates the colouring after action %d", n,
                   (unsigned long long)seed, nm, i);
             break;
           }
-      CHECK(b->color[m] == color || (b->rules.suicide && b->color[m] == COLOR_EMPTY),
+      CHECKF(b->color[m] == color || (b->rules.suicide && b->color[m] == COLOR_EMPTY),
             "played point holds %d", b->color[m]);
     }
     /* simple ko, computed independently of ko_point: a single stone that captured exactly one
@@ -337,12 +326,12 @@ static void random_game(board_t *b, uint64_t seed, int full_every) {
         if (b->color[nb[k]] == COLOR_EMPTY) libs++;
       }
       if (taken == 1 && alone && libs == 1)
-        CHECK(!board_is_legal(b, opp, at), "n=%d seed %llu move %d: immediate ko recapture allowed", n,
+        CHECKF(!board_is_legal(b, opp, at), "n=%d seed %llu move %d: immediate ko recapture allowed", n,
               (unsigned long long)seed, nm);
     }
     if (b->ko_point) {
-      CHECK(b->ko_color == b->to_play, "ko forbids colour %d, side to move %d", b->ko_color, b->to_play);
-      CHECK(!board_is_legal(b, b->ko_color, b->ko_point), "the ko point is legal for the colour it forbids");
+      CHECKF(b->ko_color == b->to_play, "ko forbids colour %d, side to move %d", b->ko_color, b->to_play);
+      CHECKF(!board_is_legal(b, b->ko_color, b->ko_point), "the ko point is legal for the colour it forbids");
     }
     if (nm % full_every == 0) {
       /* the legal move list equals board_is_legal over every point, for both colours */
@@ -361,13 +350,13 @@ static void random_game(board_t *b, uint64_t seed, int full_every) {
               j++;
             }
           }
-        CHECK(!bad && j + 1 == k && moves[k - 1] == BOARD_PASS && board_is_legal(b, c, BOARD_PASS),
+        CHECKF(!bad && j + 1 == k && moves[k - 1] == BOARD_PASS && board_is_legal(b, c, BOARD_PASS),
               "n=%d seed %llu move %d colour %d: legal list (%d) disagrees with board_is_legal (%d)", n,
               (unsigned long long)seed, nm, c, k, j + 1);
       }
       /* a copy is an independent, equal board */
       board_copy(&copy, b);
-      CHECK(copy.hash == b->hash && same_colours(&copy, b) && copy.nactions == b->nactions, "copy equal");
+      CHECKF(copy.hash == b->hash && same_colours(&copy, b) && copy.nactions == b->nactions, "copy equal");
       check_ok(&copy, "board_copy");
     }
   }
@@ -375,16 +364,16 @@ static void random_game(board_t *b, uint64_t seed, int full_every) {
   for (int i = nm; i > 0; i--) {
     rocks_error_t err = {0};
     if (board_undo(b, &err) != ROCKS_OK) {
-      CHECK(0, "n=%d seed %llu: undo %d failed: %s", n, (unsigned long long)seed, i, err.msg);
+      CHECKF(0, "n=%d seed %llu: undo %d failed: %s", n, (unsigned long long)seed, i, err.msg);
       return;
     }
-    CHECK(b->hash == hashes[i - 1], "n=%d seed %llu: hash after undo to move %d", n, (unsigned long long)seed, i - 1);
-    CHECK(b->move_count == i - 1, "move_count %d after undo, expected %d", b->move_count, i - 1);
+    CHECKF(b->hash == hashes[i - 1], "n=%d seed %llu: hash after undo to move %d", n, (unsigned long long)seed, i - 1);
+    CHECKF(b->move_count == i - 1, "move_count %d after undo, expected %d", b->move_count, i - 1);
     if (i % full_every == 0 || i < 3) check_ok(b, "undo");
   }
-  CHECK(b->nactions == 0 && b->nempty == n * n && b->passes == 0 && b->to_play == COLOR_BLACK,
+  CHECKF(b->nactions == 0 && b->nempty == n * n && b->passes == 0 && b->to_play == COLOR_BLACK,
         "n=%d: back at the start after undoing everything", n);
-  CHECK(board_undo(b, NULL) == ROCKS_ERR_STATE, "undo on the empty history");
+  CHECKF(board_undo(b, NULL) == ROCKS_ERR_STATE, "undo on the empty history");
 }
 
 static void test_random_games(int quick) {
@@ -418,24 +407,24 @@ static void test_copy(void) {
   check_ok(c, "board_copy");
   uint64_t ha = a->hash;
   int na = a->nactions;
-  CHECK(c->hash == ha && same_colours(a, c) && c->nactions == na && c->to_play == a->to_play, "copy equals");
+  CHECKF(c->hash == ha && same_colours(a, c) && c->nactions == na && c->to_play == a->to_play, "copy equals");
   /* moves on the copy leave the original alone, and the other way round */
   for (int i = 0; i < 10; i++) board_play(c, c->to_play, pick_move(c, &rng, 0), NULL);
-  CHECK(a->hash == ha && a->nactions == na, "original unchanged by moves on the copy");
+  CHECKF(a->hash == ha && a->nactions == na, "original unchanged by moves on the copy");
   check_ok(a, "original after moves on the copy");
   check_ok(c, "the copy after its moves");
   board_t *d = malloc(sizeof *d);
   if (!d) exit(1);
   board_copy(d, a);
   board_play(a, a->to_play, pick_move(a, &rng, 0), NULL);
-  CHECK(d->hash == ha && d->nactions == na, "copy unchanged by moves on the original");
+  CHECKF(d->hash == ha && d->nactions == na, "copy unchanged by moves on the original");
   /* the copy's history works: undo on it gives the original's earlier positions */
-  CHECK(board_undo(d, NULL) == ROCKS_OK && d->hash == a->hashes[na - 1], "undo on a copy");
+  CHECKF(board_undo(d, NULL) == ROCKS_OK && d->hash == a->hashes[na - 1], "undo on a copy");
   /* legal move lists agree between a board and its copy */
   board_copy(d, a);
   int m1[BOARD_MAX_MOVES], m2[BOARD_MAX_MOVES];
   int k1 = board_legal_moves(a, a->to_play, m1), k2 = board_legal_moves(d, d->to_play, m2);
-  CHECK(k1 == k2 && !memcmp(m1, m2, sizeof(int) * (size_t)k1), "legal moves of a copy");
+  CHECKF(k1 == k2 && !memcmp(m1, m2, sizeof(int) * (size_t)k1), "legal moves of a copy");
   free(a);
   free(c);
   free(d);
@@ -454,11 +443,11 @@ static int has_candidate(const board_t *b, int color) {
 static void check_random_move(const board_t *b, int color, rocks_rng_t *rng) {
   int m = board_random_move(b, color, rng);
   if (m == BOARD_PASS) {
-    CHECK(!has_candidate(b, color), "board_random_move passed with a non-eye legal move available");
+    CHECKF(!has_candidate(b, color), "board_random_move passed with a non-eye legal move available");
   } else {
-    CHECK(board_on_board(b, m) && b->color[m] == COLOR_EMPTY, "random move %d not an empty point", m);
-    CHECK(board_is_legal_fast(b, color, m), "random move %d not legal (fast)", m);
-    CHECK(!board_is_eye(b, m, color), "random move %d fills an own eye", m);
+    CHECKF(board_on_board(b, m) && b->color[m] == COLOR_EMPTY, "random move %d not an empty point", m);
+    CHECKF(board_is_legal_fast(b, color, m), "random move %d not legal (fast)", m);
+    CHECKF(!board_is_eye(b, m, color), "random move %d fills an own eye", m);
   }
 }
 
@@ -502,7 +491,7 @@ static void check_score_identity(const board_t *b) {
   int ba = -1, wa = -1, rb, rw;
   double s = board_score(b, &ba, &wa);
   reference_areas(b, &rb, &rw);
-  CHECK(ba == rb && wa == rw, "board_score areas %d %d, reference %d %d", ba, wa, rb, rw);
+  CHECKF(ba == rb && wa == rw, "board_score areas %d %d, reference %d %d", ba, wa, rb, rw);
   uint8_t owner[BOARD_MAX_POINTS];
   board_area_owner(b, owner);
   int cnt[3] = {0, 0, 0}, n = b->size, bad = 0;
@@ -514,20 +503,20 @@ static void check_score_identity(const board_t *b) {
       cnt[o]++;
       if (b->color[p] != COLOR_EMPTY && o != b->color[p]) bad = 1;
     }
-  CHECK(!bad, "area owner: a stone not owned by its colour or a bad value");
-  CHECK(ba + wa + cnt[COLOR_EMPTY] == n * n, "black %d + white %d + dame %d != %d", ba, wa, cnt[COLOR_EMPTY], n * n);
-  CHECK(cnt[COLOR_BLACK] == ba && cnt[COLOR_WHITE] == wa, "owner counts %d %d vs areas %d %d", cnt[COLOR_BLACK],
+  CHECKF(!bad, "area owner: a stone not owned by its colour or a bad value");
+  CHECKF(ba + wa + cnt[COLOR_EMPTY] == n * n, "black %d + white %d + dame %d != %d", ba, wa, cnt[COLOR_EMPTY], n * n);
+  CHECKF(cnt[COLOR_BLACK] == ba && cnt[COLOR_WHITE] == wa, "owner counts %d %d vs areas %d %d", cnt[COLOR_BLACK],
         cnt[COLOR_WHITE], ba, wa);
-  CHECK(fabs(s - (ba - wa - b->komi)) < 1e-9, "score %g != %d - %d - %g", s, ba, wa, b->komi);
-  CHECK(fabs(board_score(b, NULL, NULL) - s) < 1e-12, "score with NULL areas");
+  CHECKF(fabs(s - (ba - wa - b->komi)) < 1e-9, "score %g != %d - %d - %g", s, ba, wa, b->komi);
+  CHECKF(fabs(board_score(b, NULL, NULL) - s) < 1e-12, "score with NULL areas");
   int w = board_winner(b);
-  CHECK(w == (s > 0 ? COLOR_BLACK : s < 0 ? COLOR_WHITE : COLOR_EMPTY), "winner %d for score %g", w, s);
+  CHECKF(w == (s > 0 ? COLOR_BLACK : s < 0 ? COLOR_WHITE : COLOR_EMPTY), "winner %d for score %g", w, s);
   char str[32];
   board_score_string(b, str, sizeof str);
   if (s == 0) {
-    CHECK(!strcmp(str, "0"), "score string '%s' for a jigo", str);
+    CHECKF(!strcmp(str, "0"), "score string '%s' for a jigo", str);
   } else {
-    CHECK(str[0] == (s > 0 ? 'B' : 'W') && str[1] == '+' && fabs(strtod(str + 2, NULL) - fabs(s)) < 1e-6,
+    CHECKF(str[0] == (s > 0 ? 'B' : 'W') && str[1] == '+' && fabs(strtod(str + 2, NULL) - fabs(s)) < 1e-6,
           "score string '%s' for %g", str, s);
   }
 }
@@ -553,17 +542,17 @@ static void test_playouts(int quick) {
       board_copy(c, base);
       int k1 = board_playout(a, &r1, 0), k2 = board_playout(c, &r2, 0);
       playouts += 2;
-      CHECK(k1 == k2 && a->hash == c->hash && same_colours(a, c), "n=%d seed %d: playout not deterministic", n, s);
-      CHECK(k1 >= 0 && k1 <= 3 * n * n, "n=%d playout length %d", n, k1);
-      CHECK(k1 == 3 * n * n || board_game_over(a), "n=%d: playout stopped after %d moves without two passes", n, k1);
-      CHECK(!a->history_ok, "history_ok after a playout");
-      CHECK(board_undo(a, NULL) == ROCKS_ERR_STATE, "undo after a playout must fail");
+      CHECKF(k1 == k2 && a->hash == c->hash && same_colours(a, c), "n=%d seed %d: playout not deterministic", n, s);
+      CHECKF(k1 >= 0 && k1 <= 3 * n * n, "n=%d playout length %d", n, k1);
+      CHECKF(k1 == 3 * n * n || board_game_over(a), "n=%d: playout stopped after %d moves without two passes", n, k1);
+      CHECKF(!a->history_ok, "history_ok after a playout");
+      CHECKF(board_undo(a, NULL) == ROCKS_ERR_STATE, "undo after a playout must fail");
       check_ok(a, "board_playout");
       if (board_game_over(a)) {
         /* the side that passed last had no legal non-eye move: nor has it now */
         int last = board_other(a->to_play);
-        CHECK(!has_candidate(a, last), "n=%d: playout ended while %d still had a move", n, last);
-        CHECK(board_random_move(a, last, &r1) == BOARD_PASS, "random move at the end of a playout");
+        CHECKF(!has_candidate(a, last), "n=%d: playout ended while %d still had a move", n, last);
+        CHECKF(board_random_move(a, last, &r1) == BOARD_PASS, "random move at the end of a playout");
       }
       check_score_identity(a);
       if (s == 0) first_hash = a->hash;
@@ -571,9 +560,9 @@ static void test_playouts(int quick) {
       /* max_moves is honoured */
       board_copy(a, base);
       int k3 = board_playout(a, &r1, 5);
-      CHECK(k3 <= 5, "playout with max 5 played %d", k3);
+      CHECKF(k3 <= 5, "playout with max 5 played %d", k3);
     }
-    if (n >= 5) CHECK(distinct, "n=%d: %d seeds all gave the same playout", n, reps);
+    if (n >= 5) CHECKF(distinct, "n=%d: %d seeds all gave the same playout", n, reps);
     free(base);
     free(a);
     free(c);
@@ -612,8 +601,8 @@ static void test_random_move(int quick) {
       if (m != BOARD_PASS && !board_is_legal(b, b->to_play, m)) break; /* superko: stop comparing */
       board_play(b, b->to_play, m, NULL);
       board_play_fast(f, f->to_play, m);
-      CHECK(f->hash == b->hash && same_colours(f, b) && f->to_play == b->to_play, "fast play differs at move %d", i);
-      CHECK(!f->history_ok, "history_ok after board_play_fast");
+      CHECKF(f->hash == b->hash && same_colours(f, b) && f->to_play == b->to_play, "fast play differs at move %d", i);
+      CHECKF(!f->history_ok, "history_ok after board_play_fast");
       check_ok(f, "board_play_fast");
     }
     free(b);
@@ -630,7 +619,7 @@ static void test_random_move(int quick) {
   for (int y = 0; y < 3; y++)
     for (int x = 0; x < 3; x++) {
       int k = count[board_point(b, x, y)];
-      CHECK(k > 850 && k < 1150, "3x3 random move (%d,%d) drawn %d of %d times", x, y, k, draws);
+      CHECKF(k > 850 && k < 1150, "3x3 random move (%d,%d) drawn %d of %d times", x, y, k, draws);
     }
   free(b);
   printf("random-move positions: %d\n", positions);
@@ -658,28 +647,28 @@ static void test_history_planes(void) {
   int nm = 0;
   for (; nm < MOVES && !board_game_over(b); nm++) {
     int m = pick_move(b, &rng, 0.03);
-    CHECK(board_play(b, b->to_play, m, NULL) == ROCKS_OK, "play");
+    CHECKF(board_play(b, b->to_play, m, NULL) == ROCKS_OK, "play");
     board_play_legal(l, l->to_play, m);
     grid_of(b, snap[nm + 1]);
-    CHECK(l->hash == b->hash && same_colours(l, b) && l->nactions == b->nactions && l->ko_point == b->ko_point &&
+    CHECKF(l->hash == b->hash && same_colours(l, b) && l->nactions == b->nactions && l->ko_point == b->ko_point &&
               l->to_play == b->to_play && l->passes == b->passes && l->captures[1] == b->captures[1] &&
               l->captures[2] == b->captures[2] && l->history_ok,
           "board_play_legal differs from board_play at move %d", nm);
     check_ok(l, "board_play_legal");
     for (int ago = 0; ago <= BOARD_RECENT; ago++) {
       int at = nm + 1 - ago;
-      CHECK(board_colors_ago(b, ago, got), "colors_ago(%d) refused", ago);
-      CHECK(!memcmp(got, at >= 0 ? snap[at] : empty, sizeof got), "move %d: colors_ago(%d) wrong", nm, ago);
-      CHECK(board_colors_ago(l, ago, got) && !memcmp(got, at >= 0 ? snap[at] : empty, sizeof got),
+      CHECKF(board_colors_ago(b, ago, got), "colors_ago(%d) refused", ago);
+      CHECKF(!memcmp(got, at >= 0 ? snap[at] : empty, sizeof got), "move %d: colors_ago(%d) wrong", nm, ago);
+      CHECKF(board_colors_ago(l, ago, got) && !memcmp(got, at >= 0 ? snap[at] : empty, sizeof got),
             "play_legal board: colors_ago(%d) wrong", ago);
     }
   }
-  CHECK(!board_colors_ago(b, BOARD_RECENT + 1, got) && !board_colors_ago(b, -1, got), "colors_ago out of range");
+  CHECKF(!board_colors_ago(b, BOARD_RECENT + 1, got) && !board_colors_ago(b, -1, got), "colors_ago out of range");
   for (int k = nm; k > 0; k--) {
-    CHECK(board_undo(b, NULL) == ROCKS_OK, "undo");
+    CHECKF(board_undo(b, NULL) == ROCKS_OK, "undo");
     for (int ago = 0; ago <= BOARD_RECENT; ago++) {
       int at = k - 1 - ago;
-      CHECK(board_colors_ago(b, ago, got) && !memcmp(got, at >= 0 ? snap[at] : empty, sizeof got),
+      CHECKF(board_colors_ago(b, ago, got) && !memcmp(got, at >= 0 ? snap[at] : empty, sizeof got),
             "after undo to move %d: colors_ago(%d) wrong", k - 1, ago);
     }
   }
@@ -693,46 +682,46 @@ static void test_errors(void) {
   board_t *b = new_board(5, board_rules_tromp_taylor(), 7.5f);
   rocks_error_t err = {0};
   int c3 = board_point(b, 2, 2);
-  CHECK(board_undo(b, &err) == ROCKS_ERR_STATE && err.msg[0], "undo on a fresh board");
+  CHECKF(board_undo(b, &err) == ROCKS_ERR_STATE && err.msg[0], "undo on a fresh board");
   /* setup stones */
-  CHECK(board_setup_stone(b, COLOR_BLACK, c3, &err) == ROCKS_OK, "setup: %s", err.msg);
-  CHECK(b->to_play == COLOR_BLACK && b->move_count == 0 && b->stones[COLOR_BLACK] == 1, "setup changes no turn");
-  CHECK(board_setup_stone(b, COLOR_WHITE, c3, &err) == ROCKS_ERR_ILLEGAL, "setup on an occupied point");
-  CHECK(board_setup_stone(b, COLOR_WHITE, 0, &err) == ROCKS_ERR_ILLEGAL, "setup off board");
-  CHECK(board_setup_stone(b, COLOR_EMPTY, c3, &err) == ROCKS_OK && b->color[c3] == COLOR_EMPTY, "setup removal");
+  CHECKF(board_setup_stone(b, COLOR_BLACK, c3, &err) == ROCKS_OK, "setup: %s", err.msg);
+  CHECKF(b->to_play == COLOR_BLACK && b->move_count == 0 && b->stones[COLOR_BLACK] == 1, "setup changes no turn");
+  CHECKF(board_setup_stone(b, COLOR_WHITE, c3, &err) == ROCKS_ERR_ILLEGAL, "setup on an occupied point");
+  CHECKF(board_setup_stone(b, COLOR_WHITE, 0, &err) == ROCKS_ERR_ILLEGAL, "setup off board");
+  CHECKF(board_setup_stone(b, COLOR_EMPTY, c3, &err) == ROCKS_OK && b->color[c3] == COLOR_EMPTY, "setup removal");
   check_ok(b, "setup removal");
-  CHECK(board_undo(b, &err) == ROCKS_OK && b->color[c3] == COLOR_BLACK, "undo of a removal");
-  CHECK(board_undo(b, &err) == ROCKS_OK && b->color[c3] == COLOR_EMPTY && b->nactions == 0, "undo of a setup");
+  CHECKF(board_undo(b, &err) == ROCKS_OK && b->color[c3] == COLOR_BLACK, "undo of a removal");
+  CHECKF(board_undo(b, &err) == ROCKS_OK && b->color[c3] == COLOR_EMPTY && b->nactions == 0, "undo of a setup");
   /* setup leaving a group without liberties is kept as it is */
   board_t *t = new_board(2, board_rules_tromp_taylor(), 0);
   for (int i = 0; i < 4; i++)
-    CHECK(board_setup_stone(t, COLOR_WHITE, board_point(t, i % 2, i / 2), &err) == ROCKS_OK, "fill 2x2: %s", err.msg);
-  CHECK(t->stones[COLOR_WHITE] == 4 && t->nempty == 0, "full 2x2 by setup");
+    CHECKF(board_setup_stone(t, COLOR_WHITE, board_point(t, i % 2, i / 2), &err) == ROCKS_OK, "fill 2x2: %s", err.msg);
+  CHECKF(t->stones[COLOR_WHITE] == 4 && t->nempty == 0, "full 2x2 by setup");
   check_ok(t, "a setup without liberties");
-  CHECK(board_legal_moves(t, COLOR_BLACK, (int[BOARD_MAX_MOVES]){0}) == 1, "only pass on a full board");
+  CHECKF(board_legal_moves(t, COLOR_BLACK, (int[BOARD_MAX_MOVES]){0}) == 1, "only pass on a full board");
   free(t);
   /* moves: occupied and off-board points are refused and change nothing */
-  CHECK(board_play(b, COLOR_BLACK, c3, &err) == ROCKS_OK, "play c3");
+  CHECKF(board_play(b, COLOR_BLACK, c3, &err) == ROCKS_OK, "play c3");
   uint64_t h = b->hash;
   const char *why = NULL;
-  CHECK(!board_is_legal_why(b, COLOR_WHITE, c3, &why) && why && !strcmp(why, "occupied"), "occupied: %s",
+  CHECKF(!board_is_legal_why(b, COLOR_WHITE, c3, &why) && why && !strcmp(why, "occupied"), "occupied: %s",
         why ? why : "(null)");
-  CHECK(board_play(b, COLOR_WHITE, c3, &err) == ROCKS_ERR_ILLEGAL && err.msg[0], "play on an occupied point");
+  CHECKF(board_play(b, COLOR_WHITE, c3, &err) == ROCKS_ERR_ILLEGAL && err.msg[0], "play on an occupied point");
   const int offs[] = {0, 1, b->stride, b->stride - 1, b->stride * b->stride - 1};
   for (size_t i = 0; i < sizeof offs / sizeof offs[0]; i++) {
     why = NULL;
-    CHECK(!board_is_legal_why(b, COLOR_WHITE, offs[i], &why) && why && !strcmp(why, "off board"), "point %d: %s",
+    CHECKF(!board_is_legal_why(b, COLOR_WHITE, offs[i], &why) && why && !strcmp(why, "off board"), "point %d: %s",
           offs[i], why ? why : "(null)");
-    CHECK(board_play(b, COLOR_WHITE, offs[i], &err) == ROCKS_ERR_ILLEGAL, "play off board %d", offs[i]);
+    CHECKF(board_play(b, COLOR_WHITE, offs[i], &err) == ROCKS_ERR_ILLEGAL, "play off board %d", offs[i]);
   }
-  CHECK(b->hash == h && b->nactions == 1 && b->to_play == COLOR_WHITE, "board unchanged by refused moves");
+  CHECKF(b->hash == h && b->nactions == 1 && b->to_play == COLOR_WHITE, "board unchanged by refused moves");
   check_ok(b, "refused moves");
   /* the same colour may move twice */
-  CHECK(board_play(b, COLOR_BLACK, board_point(b, 0, 0), &err) == ROCKS_OK && b->to_play == COLOR_WHITE,
+  CHECKF(board_play(b, COLOR_BLACK, board_point(b, 0, 0), &err) == ROCKS_OK && b->to_play == COLOR_WHITE,
         "black twice");
   /* board_clear keeps size, rules and komi */
   board_clear(b);
-  CHECK(b->size == 5 && b->komi == 7.5f && b->rules.suicide && b->nactions == 0 && b->nempty == 25 &&
+  CHECKF(b->size == 5 && b->komi == 7.5f && b->rules.suicide && b->nactions == 0 && b->nempty == 25 &&
             b->to_play == COLOR_BLACK && b->captures[COLOR_BLACK] == 0,
         "board_clear");
   check_ok(b, "board_clear");
@@ -740,21 +729,21 @@ static void test_errors(void) {
   int played = 0;
   rocks_status_t st = ROCKS_OK;
   while (played < BOARD_MAX_HISTORY + 10 && (st = board_play(b, b->to_play, BOARD_PASS, &err)) == ROCKS_OK) played++;
-  CHECK(played == BOARD_MAX_HISTORY && st == ROCKS_ERR_NOMEM, "history holds %d passes, then %s", played,
+  CHECKF(played == BOARD_MAX_HISTORY && st == ROCKS_ERR_NOMEM, "history holds %d passes, then %s", played,
         rocks_status_name(st));
-  CHECK(board_game_over(b) && b->move_count == played, "after many passes");
-  CHECK(board_undo(b, &err) == ROCKS_OK && b->nactions == BOARD_MAX_HISTORY - 1, "undo from a full history");
+  CHECKF(board_game_over(b) && b->move_count == played, "after many passes");
+  CHECKF(board_undo(b, &err) == ROCKS_OK && b->nactions == BOARD_MAX_HISTORY - 1, "undo from a full history");
   free(b);
   /* scores of the empty board: jigo with komi 0, white by komi otherwise */
   board_t *e = new_board(9, board_rules_tromp_taylor(), 0);
   char str[32];
   board_score_string(e, str, sizeof str);
-  CHECK(!strcmp(str, "0") && board_winner(e) == COLOR_EMPTY && board_score(e, NULL, NULL) == 0, "empty board: %s", str);
+  CHECKF(!strcmp(str, "0") && board_winner(e) == COLOR_EMPTY && board_score(e, NULL, NULL) == 0, "empty board: %s", str);
   check_score_identity(e);
   free(e);
   e = new_board(9, board_rules_tromp_taylor(), 7.5f);
   board_score_string(e, str, sizeof str);
-  CHECK(!strcmp(str, "W+7.5") && board_winner(e) == COLOR_WHITE, "empty board, komi 7.5: %s", str);
+  CHECKF(!strcmp(str, "W+7.5") && board_winner(e) == COLOR_WHITE, "empty board, komi 7.5: %s", str);
   free(e);
 }
 
@@ -772,6 +761,6 @@ int main(int argc, char **argv) {
   test_random_games(quick);
   test_playouts(quick);
   test_random_move(quick);
-  printf("test_board: %d checks, %d failed (%.1f s)\n", g_checks, g_failures, rocks_now() - t0);
-  return g_failures ? 1 : 0;
+  printf("test_board: %d checks, %d failed (%.1f s)\n", check_count, check_failures, rocks_now() - t0);
+  return check_failures ? 1 : 0;
 }

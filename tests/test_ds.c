@@ -29,23 +29,7 @@
 #include "go/feat.h"
 #include "go/sgf.h"
 
-static int failures = 0, checks = 0;
-
-static bool check_at(bool ok, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static bool check_at(bool ok, int line, const char *fmt, ...) {
-  checks++;
-  if (ok) return true;
-  failures++;
-  va_list ap;
-  va_start(ap, fmt);
-  fprintf(stderr, "test_ds.c:%d: FAILED: ", line);
-  vfprintf(stderr, fmt, ap);
-  fputc('\n', stderr);
-  va_end(ap);
-  return false;
-}
-#define CHECK(c) check_at((c), __LINE__, "%s", #c)
-#define CHECKF(c, ...) check_at((c), __LINE__, __VA_ARGS__)
+#include "check.h"
 
 static char scratch[256];
 
@@ -684,6 +668,5 @@ int main(int argc, char **argv) {
   test_sgf_games();
   test_symmetries();
   test_loader();
-  printf("test_ds: %d checks, %d failures\n", checks, failures);
-  return failures ? 1 : 0;
+  return check_report("test_ds");
 }

@@ -19,26 +19,7 @@
 #include "play/gtp.h"
 #include "util/util.h"
 
-static int failures = 0;
-static int checks = 0;
-
-static bool check_at(bool ok, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-/* Counts a check; on failure prints "test_gtp.c:LINE: FAILED: message". Returns ok. */
-static bool check_at(bool ok, int line, const char *fmt, ...) {
-  checks++;
-  if (ok) return true;
-  failures++;
-  va_list ap;
-  va_start(ap, fmt);
-  fprintf(stderr, "test_gtp.c:%d: FAILED: ", line);
-  vfprintf(stderr, fmt, ap);
-  fputc('\n', stderr);
-  va_end(ap);
-  return false;
-}
-
-#define CHECK(cond) check_at((cond), __LINE__, "%s", #cond)
+#include "check.h"
 
 /* ------------------------------------------------------------------------------------------ */
 /* helpers                                                                                     */
@@ -807,10 +788,5 @@ int main(int argc, char **argv) {
   test_genmove();
   test_robustness();
   test_run();
-  if (failures) {
-    fprintf(stderr, "test_gtp: %d of %d checks FAILED\n", failures, checks);
-    return 1;
-  }
-  printf("test_gtp: all %d checks passed\n", checks);
-  return 0;
+  return check_report("test_gtp");
 }

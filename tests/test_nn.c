@@ -25,18 +25,7 @@
 #include "go/feat.h"
 #include "nn/nn.h"
 
-static int g_checks, g_failures;
-
-#define CHECK(cond, ...)                                              \
-  do {                                                                \
-    g_checks++;                                                       \
-    if (!(cond)) {                                                    \
-      g_failures++;                                                   \
-      printf("%s:%d: check failed: %s: ", __FILE__, __LINE__, #cond); \
-      printf(__VA_ARGS__);                                            \
-      printf("\n");                                                   \
-    }                                                                 \
-  } while (0)
+#include "check.h"
 
 static rocks_rng_t g_rng;
 
@@ -110,19 +99,19 @@ static void test_conv(void) {
     float *o1 = zeros(no), *o2 = zeros(no), *scr = zeros(conv2d_scratch_floats(B, IC, OC, H, W, K));
     conv2d_forward(o1, x, w, scr, B, IC, OC, H, W, K);
     conv2d_forward_naive(o2, x, w, B, IC, OC, H, W, K);
-    CHECK(rel_maxdiff(o1, o2, no) < 1e-5, "conv%d forward vs naive %g", K, rel_maxdiff(o1, o2, no));
+    CHECKF(rel_maxdiff(o1, o2, no) < 1e-5, "conv%d forward vs naive %g", K, rel_maxdiff(o1, o2, no));
     float *dx1 = zeros(ni), *dw1 = zeros(nw), *dx2 = zeros(ni), *dw2 = zeros(nw);
     conv2d_backward(dx1, dw1, R, x, w, scr, B, IC, OC, H, W, K);
     conv2d_backward_naive(dx2, dw2, R, x, w, B, IC, OC, H, W, K);
-    CHECK(rel_maxdiff(dx1, dx2, ni) < 1e-5, "conv%d dinp vs naive %g", K, rel_maxdiff(dx1, dx2, ni));
-    CHECK(rel_maxdiff(dw1, dw2, nw) < 1e-5, "conv%d dweight vs naive %g", K, rel_maxdiff(dw1, dw2, nw));
+    CHECKF(rel_maxdiff(dx1, dx2, ni) < 1e-5, "conv%d dinp vs naive %g", K, rel_maxdiff(dx1, dx2, ni));
+    CHECKF(rel_maxdiff(dw1, dw2, nw) < 1e-5, "conv%d dweight vs naive %g", K, rel_maxdiff(dw1, dw2, nw));
     conv_ctx c = {B, IC, OC, H, W, K, w, x};
     double e1 = fd_check(conv_fx, &c, x, ni, R, no, dx2), e2 = fd_check(conv_fw, &c, w, nw, R, no, dw2);
-    CHECK(e1 < 1e-3 && e2 < 1e-3, "conv%d finite differences dinp %g dweight %g", K, e1, e2);
+    CHECKF(e1 < 1e-3 && e2 < 1e-3, "conv%d finite differences dinp %g dweight %g", K, e1, e2);
     // accumulation: a second backward doubles the gradients; dinp NULL is allowed
     conv2d_backward(NULL, dw1, R, x, w, scr, B, IC, OC, H, W, K);
     for (size_t i = 0; i < nw; i++) dw2[i] *= 2.0f;
-    CHECK(rel_maxdiff(dw1, dw2, nw) < 1e-5, "conv backward accumulates");
+    CHECKF(rel_maxdiff(dw1, dw2, nw) < 1e-5, "conv backward accumulates");
     free(x), free(w), free(R), free(o1), free(o2), free(scr), free(dx1), free(dw1), free(dx2), free(dw2);
   }
 }
@@ -148,8 +137,8 @@ static void test_batchnorm(void) {
   float rm1[4] = {0.5f, 0, 0, 0}, rv1[4] = {1, 2, 1, 1}, rm2[4] = {0.5f, 0, 0, 0}, rv2[4] = {1, 2, 1, 1};
   batchnorm_forward(o1, m1, r1, rm1, rv1, x, g, be, B, C, HW, 1e-5f, 0.1f);
   batchnorm_forward_naive(o2, m2, r2, rm2, rv2, x, g, be, B, C, HW, 1e-5f, 0.1f);
-  CHECK(rel_maxdiff(o1, o2, n) < 1e-5, "bn forward vs naive %g", rel_maxdiff(o1, o2, n));
-  CHECK(rel_maxdiff(rm1, rm2, 4) < 1e-5 && rel_maxdiff(rv1, rv2, 4) < 1e-5, "bn running stats vs naive");
+  CHECKF(rel_maxdiff(o1, o2, n) < 1e-5, "bn forward vs naive %g", rel_maxdiff(o1, o2, n));
+  CHECKF(rel_maxdiff(rm1, rm2, 4) < 1e-5 && rel_maxdiff(rv1, rv2, 4) < 1e-5, "bn running stats vs naive");
   // running var uses the unbiased variance: check channel 0 by hand
   double s = 0, ss = 0;
   for (int b = 0; b < B; b++)
@@ -157,16 +146,16 @@ static void test_batchnorm(void) {
   double mu = s / (B * HW);
   for (int b = 0; b < B; b++)
     for (int i = 0; i < HW; i++) ss += (x[(b * C) * HW + i] - mu) * (x[(b * C) * HW + i] - mu);
-  CHECK(fabs(rv1[0] - (0.9 * 1.0 + 0.1 * ss / (B * HW - 1))) < 1e-5, "bn unbiased running var %g", rv1[0]);
-  CHECK(fabs(rm1[0] - (0.9 * 0.5 + 0.1 * mu)) < 1e-6, "bn running mean momentum %g", rm1[0]);
+  CHECKF(fabs(rv1[0] - (0.9 * 1.0 + 0.1 * ss / (B * HW - 1))) < 1e-5, "bn unbiased running var %g", rv1[0]);
+  CHECKF(fabs(rm1[0] - (0.9 * 0.5 + 0.1 * mu)) < 1e-6, "bn running mean momentum %g", rm1[0]);
   float *dx1 = zeros(n), *dx2 = zeros(n), dg1[4] = {0}, db1[4] = {0}, dg2[4] = {0}, db2[4] = {0};
   batchnorm_backward(dx1, dg1, db1, R, x, m1, r1, g, B, C, HW);
   batchnorm_backward_naive(dx2, dg2, db2, R, x, m2, r2, g, B, C, HW);
-  CHECK(rel_maxdiff(dx1, dx2, n) < 1e-4, "bn dinp vs naive %g", rel_maxdiff(dx1, dx2, n));
-  CHECK(rel_maxdiff(dg1, dg2, 4) < 1e-5 && rel_maxdiff(db1, db2, 4) < 1e-5, "bn dweight/dbias vs naive");
+  CHECKF(rel_maxdiff(dx1, dx2, n) < 1e-4, "bn dinp vs naive %g", rel_maxdiff(dx1, dx2, n));
+  CHECKF(rel_maxdiff(dg1, dg2, 4) < 1e-5 && rel_maxdiff(db1, db2, 4) < 1e-5, "bn dweight/dbias vs naive");
   bn_ctx c = {B, C, HW, g, be, x};
   double e1 = fd_check(bn_fx, &c, x, n, R, n, dx1), e2 = fd_check(bn_fg, &c, g, (size_t)C, R, n, dg1);
-  CHECK(e1 < 2e-3 && e2 < 2e-3, "bn finite differences dinp %g dweight %g", e1, e2);
+  CHECKF(e1 < 2e-3 && e2 < 2e-3, "bn finite differences dinp %g dweight %g", e1, e2);
   // eval mode with the running stats equals the formula; in place is allowed
   float *o3 = zeros(n);
   memcpy(o3, x, sizeof(float) * n);
@@ -179,7 +168,7 @@ static void test_batchnorm(void) {
         double want = (x[k] - rm1[ch]) / sqrt(rv1[ch] + 1e-5) * g[ch] + be[ch];
         worst = fmax(worst, fabs(o3[k] - want));
       }
-  CHECK(worst < 1e-5, "bn eval %g", worst);
+  CHECKF(worst < 1e-5, "bn eval %g", worst);
   free(x), free(g), free(be), free(R), free(o1), free(o2), free(o3), free(dx1), free(dx2);
 }
 
@@ -204,18 +193,18 @@ static void test_linear(void) {
   float *o1 = zeros((size_t)B * OC), *o2 = zeros((size_t)B * OC);
   linear_forward(o1, x, w, b, mult, B, IC, OC);
   linear_forward_naive(o2, x, w, b, mult, B, IC, OC);
-  CHECK(rel_maxdiff(o1, o2, (size_t)B * OC) < 1e-6, "linear forward vs naive");
+  CHECKF(rel_maxdiff(o1, o2, (size_t)B * OC) < 1e-6, "linear forward vs naive");
   float *dx1 = zeros((size_t)B * IC), *dw1 = zeros((size_t)OC * IC), *db1 = zeros((size_t)OC);
   float *dx2 = zeros((size_t)B * IC), *dw2 = zeros((size_t)OC * IC), *db2 = zeros((size_t)OC);
   linear_backward(dx1, dw1, db1, R, x, w, mult, B, IC, OC);
   linear_backward_naive(dx2, dw2, db2, R, x, w, mult, B, IC, OC);
-  CHECK(rel_maxdiff(dx1, dx2, (size_t)B * IC) < 1e-6 && rel_maxdiff(dw1, dw2, (size_t)OC * IC) < 1e-6 &&
+  CHECKF(rel_maxdiff(dx1, dx2, (size_t)B * IC) < 1e-6 && rel_maxdiff(dw1, dw2, (size_t)OC * IC) < 1e-6 &&
             rel_maxdiff(db1, db2, (size_t)OC) < 1e-6, "linear backward vs naive");
   lin_ctx c = {B, IC, OC, mult, w, b, x};
   double e1 = fd_check(lin_fx, &c, x, (size_t)B * IC, R, (size_t)B * OC, dx1);
   double e2 = fd_check(lin_fw, &c, w, (size_t)OC * IC, R, (size_t)B * OC, dw1);
   double e3 = fd_check(lin_fb, &c, b, (size_t)OC, R, (size_t)B * OC, db1);
-  CHECK(e1 < 1e-3 && e2 < 1e-3 && e3 < 1e-3, "linear finite differences %g %g %g", e1, e2, e3);
+  CHECKF(e1 < 1e-3 && e2 < 1e-3 && e3 < 1e-3, "linear finite differences %g %g %g", e1, e2, e3);
   free(x), free(w), free(b), free(R), free(o1), free(o2), free(dx1), free(dw1), free(db1), free(dx2), free(dw2), free(db2);
 }
 
@@ -250,18 +239,18 @@ static void test_pointwise_and_losses(void) {
     for (int v = 0; v < V; v++) se += exp(z[b * V + v]);
     for (int v = 0; v < V; v++) want -= t[b * V + v] * (z[b * V + v] - log(se));
   }
-  CHECK(fabs(loss - want / B) < 1e-5, "softmax CE %g vs %g", loss, want / B);
+  CHECKF(fabs(loss - want / B) < 1e-5, "softmax CE %g vs %g", loss, want / B);
   softmax_crossentropy_backward(dz, p, t, 1.0f, B, V);
   float one = 1.0f;
   ce_ctx c = {B, V, t};
   double e = fd_check(ce_f, &c, z, (size_t)B * V, &one, 1, dz);
-  CHECK(e < 2e-3, "softmax CE finite differences %g", e);
+  CHECKF(e < 2e-3, "softmax CE finite differences %g", e);
   // MSE
   float *pr = rand_vec((size_t)B), *tg = rand_vec((size_t)B), *dp = zeros((size_t)B);
   mse_backward(dp, pr, tg, 1.0f, B);
   ce_ctx c2 = {B, 1, tg};
   e = fd_check(mse_f, &c2, pr, (size_t)B, &one, 1, dp);
-  CHECK(e < 2e-3, "mse finite differences %g", e);
+  CHECKF(e < 2e-3, "mse finite differences %g", e);
   // tanh, relu (away from the kink), residual
   float *x = rand_vec((size_t)n), *R = rand_vec((size_t)n), *o = zeros((size_t)n), *dx = zeros((size_t)n);
   for (int i = 0; i < n; i++)
@@ -269,17 +258,17 @@ static void test_pointwise_and_losses(void) {
   tanh_forward(o, x, (size_t)n);
   tanh_backward(dx, R, o, (size_t)n);
   e = fd_check(tanh_f, &n, x, (size_t)n, R, (size_t)n, dx);
-  CHECK(e < 2e-3, "tanh finite differences %g", e);
+  CHECKF(e < 2e-3, "tanh finite differences %g", e);
   memset(dx, 0, sizeof(float) * (size_t)n);
   relu_forward(o, x, (size_t)n);
   relu_backward(dx, R, o, (size_t)n);
   e = fd_check(relu_f, &n, x, (size_t)n, R, (size_t)n, dx);
-  CHECK(e < 2e-3, "relu finite differences %g", e);
+  CHECKF(e < 2e-3, "relu finite differences %g", e);
   float *y = rand_vec((size_t)n), *d1 = zeros((size_t)n), *d2 = zeros((size_t)n);
   residual_forward(o, x, y, 0.25f, (size_t)n);
-  CHECK(fabsf(o[3] - (x[3] + 0.25f * y[3])) < 1e-7, "residual forward");
+  CHECKF(fabsf(o[3] - (x[3] + 0.25f * y[3])) < 1e-7, "residual forward");
   residual_backward(d1, d2, R, 0.25f, (size_t)n);
-  CHECK(d1[5] == R[5] && fabsf(d2[5] - 0.25f * R[5]) < 1e-7, "residual backward");
+  CHECKF(d1[5] == R[5] && fabsf(d2[5] - 0.25f * R[5]) < 1e-7, "residual backward");
   free(z), free(t), free(p), free(dz), free(pr), free(tg), free(dp), free(x), free(R), free(o), free(dx), free(y), free(d1), free(d2);
 }
 
@@ -333,7 +322,7 @@ static void test_model_gradients(void) {
     model_loss(m, x, pt, vt, B);
     goresnet_zero_grad(m);
     rocks_error_t err;
-    CHECK(goresnet_backward(m, 1.0f, &err) == ROCKS_OK, "backward");
+    CHECKF(goresnet_backward(m, 1.0f, &err) == ROCKS_OK, "backward");
     // for every trainable tensor, its 3 largest gradient entries against central differences.
     // A ReLU kink within the step of an entry makes its one-sided derivative differ from the
     // central difference (seen, and confirmed in float64 PyTorch), so a few misses are allowed;
@@ -377,11 +366,11 @@ static void test_model_gradients(void) {
         }
       }
     }
-    CHECK(nchk > 40 && nbad * 10 <= nchk, "%s: model gradient vs finite differences: %d of %d entries off by > 3%%",
+    CHECKF(nchk > 40 && nbad * 10 <= nchk, "%s: model gradient vs finite differences: %d of %d entries off by > 3%%",
           nn_param_name(params[pi]), nbad, nchk);
     // backward without loss / after an eval forward is refused
     goresnet_forward(m, x, B, 0, NULL);
-    CHECK(goresnet_backward(m, 1.0f, &err) == ROCKS_ERR_STATE, "backward after eval forward refused");
+    CHECKF(goresnet_backward(m, 1.0f, &err) == ROCKS_ERR_STATE, "backward after eval forward refused");
     free(x), free(pt), free(vt);
     goresnet_delete(m);
   }
@@ -390,33 +379,33 @@ static void test_model_gradients(void) {
 static void test_model_misc(void) {
   // parameter count and FLOPs: architecture.md's b6c64 9x9 is 73 MFLOP per position forward
   goresnet_config_t c = goresnet_config_default();
-  CHECK(fabs(goresnet_flops_forward(&c) / 1e6 - 73.2) < 0.5, "b6c64 flops %g", goresnet_flops_forward(&c));
-  CHECK(goresnet_flops_train(&c) == 3 * goresnet_flops_forward(&c), "train flops = 3x");
+  CHECKF(fabs(goresnet_flops_forward(&c) / 1e6 - 73.2) < 0.5, "b6c64 flops %g", goresnet_flops_forward(&c));
+  CHECKF(goresnet_flops_train(&c) == 3 * goresnet_flops_forward(&c), "train flops = 3x");
   c.channels = 192;
   c.blocks = 12;
-  CHECK(fabs(goresnet_flops_forward(&c) / 1e6 - 1295) < 10, "b12c192 flops %g", goresnet_flops_forward(&c));
+  CHECKF(fabs(goresnet_flops_forward(&c) / 1e6 - 1295) < 10, "b12c192 flops %g", goresnet_flops_forward(&c));
   c.size = 19;
   double np = (double)goresnet_param_count(&c);
-  CHECK(np > 7.5e6 && np < 8.5e6, "b12c192 19x19 ~ 8M params: %g", np);
+  CHECKF(np > 7.5e6 && np < 8.5e6, "b12c192 19x19 ~ 8M params: %g", np);
   // the table's element count matches goresnet_param_count + goresnet_buffer_count
   goresnet_t *m = tiny_model(NN_PARAM_SP, 1);
   size_t tr = 0, bu = 0;
   for (int i = 0; i < m->ntensors; i++) *(m->tensors[i].trainable ? &tr : &bu) += m->tensors[i].numel;
-  CHECK(tr == goresnet_param_count(&m->config) && bu == goresnet_buffer_count(&m->config), "param count %zu %zu", tr, bu);
-  CHECK(goresnet_find(m, "blocks.1.bn2.running_var") >= 0 && goresnet_find(m, "value.fc2.bias") == m->ntensors - 1,
+  CHECKF(tr == goresnet_param_count(&m->config) && bu == goresnet_buffer_count(&m->config), "param count %zu %zu", tr, bu);
+  CHECKF(goresnet_find(m, "blocks.1.bn2.running_var") >= 0 && goresnet_find(m, "value.fc2.bias") == m->ntensors - 1,
         "tensor names");
-  CHECK(goresnet_tensor_data(m, goresnet_find(m, "blocks.1.conv1.weight")) == m->params.conv1[1].weight, "named views");
+  CHECKF(goresnet_tensor_data(m, goresnet_find(m, "blocks.1.conv1.weight")) == m->params.conv1[1].weight, "named views");
   // init: SP bound 1/sqrt(fan_in); BN 1/0; determinism; mup zero readout
   int ic = goresnet_find(m, "blocks.0.conv1.weight");
   float bound = 1.0f / sqrtf(4 * 9), mx = 0;
   for (size_t j = 0; j < m->tensors[ic].numel; j++) mx = fmaxf(mx, fabsf(goresnet_tensor_data(m, ic)[j]));
-  CHECK(mx <= bound && mx > 0.8f * bound, "conv init bound %g vs %g", mx, bound);
-  CHECK(m->params.stem.bn_weight[0] == 1.0f && m->params.stem.bn_bias[0] == 0.0f && m->params.stem.bn_var[0] == 1.0f,
+  CHECKF(mx <= bound && mx > 0.8f * bound, "conv init bound %g vs %g", mx, bound);
+  CHECKF(m->params.stem.bn_weight[0] == 1.0f && m->params.stem.bn_bias[0] == 0.0f && m->params.stem.bn_var[0] == 1.0f,
         "bn init");
   goresnet_t *m2 = tiny_model(NN_PARAM_SP, 1), *m3 = tiny_model(NN_PARAM_MUP, 1);
-  CHECK(!memcmp(m->params_memory, m2->params_memory, sizeof(float) * m->nfloats), "same seed, same weights");
-  CHECK(m3->params.value_fc2_weight[0] == 0.0f && m3->params.value_fc2_bias[0] == 0.0f, "mup zero readout");
-  CHECK(fabsf(goresnet_readout_mult(&m3->config) - 0.5f) < 1e-7, "mup readout mult 1/m");
+  CHECKF(!memcmp(m->params_memory, m2->params_memory, sizeof(float) * m->nfloats), "same seed, same weights");
+  CHECKF(m3->params.value_fc2_weight[0] == 0.0f && m3->params.value_fc2_bias[0] == 0.0f, "mup zero readout");
+  CHECKF(fabsf(goresnet_readout_mult(&m3->config) - 0.5f) < 1e-7, "mup readout mult 1/m");
   // determinism of a few training steps
   float *x, *pt, *vt;
   tiny_batch(6, 2, 3, &x, &pt, &vt);
@@ -432,23 +421,23 @@ static void test_model_misc(void) {
       nn_optim_step(o, mm, 1e-2f);
     }
     if (run == 0) memcpy(m2->params_memory, mm->params_memory, sizeof(float) * mm->nfloats);
-    else CHECK(!memcmp(m2->params_memory, mm->params_memory, sizeof(float) * mm->nfloats), "deterministic training");
+    else CHECKF(!memcmp(m2->params_memory, mm->params_memory, sizeof(float) * mm->nfloats), "deterministic training");
     nn_optim_delete(o);
     goresnet_delete(mm);
   }
-  CHECK(!memcmp(l1, l2, sizeof l1) && l1[2] < l1[0], "deterministic losses %g %g %g", l1[0], l1[1], l1[2]);
+  CHECKF(!memcmp(l1, l2, sizeof l1) && l1[2] < l1[0], "deterministic losses %g %g %g", l1[0], l1[1], l1[2]);
   // muP LR table spot checks (m = 2)
   int hid = goresnet_find(m3, "blocks.0.conv2.weight"), inp = goresnet_find(m3, "stem.conv.weight");
   int pc = goresnet_find(m3, "policy.conv.weight"), pf = goresnet_find(m3, "policy.fc.weight");
   int ro = goresnet_find(m3, "value.fc2.weight");
-  CHECK(nn_lr_scale(m3, hid, NN_OPT_ADAMW) == 0.5f && nn_lr_scale(m3, inp, NN_OPT_ADAMW) == 1.0f &&
+  CHECKF(nn_lr_scale(m3, hid, NN_OPT_ADAMW) == 0.5f && nn_lr_scale(m3, inp, NN_OPT_ADAMW) == 1.0f &&
             nn_lr_scale(m3, pc, NN_OPT_ADAMW) == 0.5f && nn_lr_scale(m3, pf, NN_OPT_ADAMW) == 1.0f &&
             nn_lr_scale(m3, ro, NN_OPT_ADAMW) == 1.0f, "mup adam lr table");
-  CHECK(nn_lr_scale(m3, hid, NN_OPT_SGD) == 1.0f && nn_lr_scale(m3, inp, NN_OPT_SGD) == 2.0f &&
+  CHECKF(nn_lr_scale(m3, hid, NN_OPT_SGD) == 1.0f && nn_lr_scale(m3, inp, NN_OPT_SGD) == 2.0f &&
             nn_lr_scale(m3, ro, NN_OPT_SGD) == 2.0f, "mup sgd lr table");
-  CHECK(nn_lr_scale(m, hid, NN_OPT_ADAMW) == 1.0f, "sp lr 1");
+  CHECKF(nn_lr_scale(m, hid, NN_OPT_ADAMW) == 1.0f, "sp lr 1");
   goresnet_t *md = tiny_model(NN_PARAM_DEPTH_MUP, 1);
-  CHECK(fabsf(nn_lr_scale(md, hid, NN_OPT_ADAMW) - 0.5f / sqrtf(2.0f)) < 1e-6 &&
+  CHECKF(fabsf(nn_lr_scale(md, hid, NN_OPT_ADAMW) - 0.5f / sqrtf(2.0f)) < 1e-6 &&
             fabsf(goresnet_branch_mult(&md->config) - 1.0f / sqrtf(2.0f)) < 1e-6, "depth-mup scales");
   free(x), free(pt), free(vt);
   goresnet_delete(m), goresnet_delete(m2), goresnet_delete(m3), goresnet_delete(md);
@@ -459,29 +448,29 @@ static void test_optim_sched(void) {
   goresnet_t *m = tiny_model(NN_PARAM_SP, 3);
   for (size_t j = 0; j < m->nfloats; j++) m->grads_memory[j] = 1.0f;
   float norm = nn_grad_norm(m);
-  CHECK(fabsf(norm - sqrtf((float)goresnet_param_count(&m->config))) < 1e-2, "grad norm %g", norm);
+  CHECKF(fabsf(norm - sqrtf((float)goresnet_param_count(&m->config))) < 1e-2, "grad norm %g", norm);
   nn_optim_config_t oc = nn_optim_config_default(NN_OPT_SGD);
   oc.momentum = 0;
   oc.clip_norm = 1.0f;
   nn_optim_t *o = nn_optim_new(m, &oc, NULL);
   float before = m->params.policy_fc_bias[0];
   nn_optim_step(o, m, 1.0f);
-  CHECK(fabsf(before - m->params.policy_fc_bias[0] - 1.0f / norm) < 1e-6, "clipped step");
-  CHECK(fabsf(o->last_grad_norm - norm) < 1e-3, "last grad norm");
+  CHECKF(fabsf(before - m->params.policy_fc_bias[0] - 1.0f / norm) < 1e-6, "clipped step");
+  CHECKF(fabsf(o->last_grad_norm - norm) < 1e-3, "last grad norm");
   float rm = m->params.stem.bn_mean[0];
-  CHECK(rm == 0.0f, "buffers are not updated by the optimizer");
+  CHECKF(rm == 0.0f, "buffers are not updated by the optimizer");
   nn_optim_delete(o);
   goresnet_delete(m);
   // schedules
   nn_sched_t s = {NN_SCHED_COSINE, 1.0f, 10, 110, 0.1f, 0, 0};
-  CHECK(fabsf(nn_sched_lr(&s, 0) - 0.1f) < 1e-7 && fabsf(nn_sched_lr(&s, 9) - 1.0f) < 1e-7, "warm-up");
-  CHECK(fabsf(nn_sched_lr(&s, 10) - 1.0f) < 1e-6 && fabsf(nn_sched_lr(&s, 60) - 0.55f) < 1e-6 &&
+  CHECKF(fabsf(nn_sched_lr(&s, 0) - 0.1f) < 1e-7 && fabsf(nn_sched_lr(&s, 9) - 1.0f) < 1e-7, "warm-up");
+  CHECKF(fabsf(nn_sched_lr(&s, 10) - 1.0f) < 1e-6 && fabsf(nn_sched_lr(&s, 60) - 0.55f) < 1e-6 &&
             fabsf(nn_sched_lr(&s, 110) - 0.1f) < 1e-7 && fabsf(nn_sched_lr(&s, 500) - 0.1f) < 1e-7, "cosine");
   nn_sched_t st = {NN_SCHED_STEP, 1.0f, 0, 0, 0, 100, 0.1f};
-  CHECK(nn_sched_lr(&st, 99) == 1.0f && fabsf(nn_sched_lr(&st, 100) - 0.1f) < 1e-7 &&
+  CHECKF(nn_sched_lr(&st, 99) == 1.0f && fabsf(nn_sched_lr(&st, 100) - 0.1f) < 1e-7 &&
             fabsf(nn_sched_lr(&st, 250) - 0.01f) < 1e-8, "step schedule");
   nn_sched_t cst = {NN_SCHED_CONSTANT, 0.5f, 0, 0, 0, 0, 0};
-  CHECK(nn_sched_lr(&cst, 1000) == 0.5f, "constant");
+  CHECKF(nn_sched_lr(&cst, 1000) == 0.5f, "constant");
 }
 
 /* -------------------------------------------------------------------------- features --- */
@@ -508,37 +497,37 @@ static void test_features(void) {
   int N = 5, NN = 25;
   float *f = zeros((size_t)FEAT_MAX_PLANES * NN);
   feat_set_t set;
-  CHECK(feat_from_name("agz", &set, NULL) == ROCKS_OK && set == FEAT_AGZ && feat_planes(FEAT_AGZ) == 17, "agz");
-  CHECK(feat_from_name("rich", &set, NULL) == ROCKS_OK && set == FEAT_RICH && feat_planes(FEAT_RICH) == 16, "rich");
-  CHECK(feat_from_name("nope", &set, &err) == ROCKS_ERR_ARG, "unknown set");
+  CHECKF(feat_from_name("agz", &set, NULL) == ROCKS_OK && set == FEAT_AGZ && feat_planes(FEAT_AGZ) == 17, "agz");
+  CHECKF(feat_from_name("rich", &set, NULL) == ROCKS_OK && set == FEAT_RICH && feat_planes(FEAT_RICH) == 16, "rich");
+  CHECKF(feat_from_name("nope", &set, &err) == ROCKS_ERR_ARG, "unknown set");
   // empty board, black to move: only the colour plane
   feat_encode(b, FEAT_AGZ, f);
-  CHECK(plane_count(f, 16 * NN) == 0 && plane_count(f + 16 * NN, NN) == NN, "agz empty board");
+  CHECKF(plane_count(f, 16 * NN) == 0 && plane_count(f + 16 * NN, NN) == NN, "agz empty board");
   play(b, COLOR_BLACK, 2, 2);
   feat_encode(b, FEAT_AGZ, f); // white to move: own = white
-  CHECK(plane_count(f, NN) == 0 && f[NN + 2 * N + 2] == 1 && plane_count(f + NN, NN) == 1, "agz after B C3");
-  CHECK(plane_count(f + 2 * NN, 14 * NN) == 0 && plane_count(f + 16 * NN, NN) == 0, "agz history empty, white to move");
+  CHECKF(plane_count(f, NN) == 0 && f[NN + 2 * N + 2] == 1 && plane_count(f + NN, NN) == 1, "agz after B C3");
+  CHECKF(plane_count(f + 2 * NN, 14 * NN) == 0 && plane_count(f + 16 * NN, NN) == 0, "agz history empty, white to move");
   play(b, COLOR_WHITE, 1, 2);
   feat_encode(b, FEAT_AGZ, f); // black to move
-  CHECK(f[0 * NN + 2 * N + 2] == 1 && f[1 * NN + 2 * N + 1] == 1 && plane_count(f, 2 * NN) == 2, "agz now");
-  CHECK(f[2 * NN + 2 * N + 2] == 1 && plane_count(f + 2 * NN, NN) == 1 && plane_count(f + 3 * NN, NN) == 0,
+  CHECKF(f[0 * NN + 2 * N + 2] == 1 && f[1 * NN + 2 * N + 1] == 1 && plane_count(f, 2 * NN) == 2, "agz now");
+  CHECKF(f[2 * NN + 2 * N + 2] == 1 && plane_count(f + 2 * NN, NN) == 1 && plane_count(f + 3 * NN, NN) == 0,
         "agz one move ago");
-  CHECK(plane_count(f + 4 * NN, 12 * NN) == 0 && plane_count(f + 16 * NN, NN) == NN, "agz older history, black");
+  CHECKF(plane_count(f + 4 * NN, 12 * NN) == 0 && plane_count(f + 16 * NN, NN) == NN, "agz older history, black");
 
   // rich: liberties, empty, last moves, legal, ones
   board_clear(b);
   play(b, COLOR_BLACK, 0, 0);
   play(b, COLOR_WHITE, 1, 0);
   feat_encode(b, FEAT_RICH, f); // black to move; black (0,0) 1 liberty, white (1,0) 2 liberties
-  CHECK(f[0 * NN + 0] == 1 && plane_count(f, NN) == 1, "rich own 1 liberty");
-  CHECK(f[5 * NN + 1] == 1 && plane_count(f + 4 * NN, 4 * NN) == 1, "rich opp 2 liberties");
-  CHECK(plane_count(f + 8 * NN, NN) == 23 && plane_count(f + 9 * NN, NN) == 0, "rich empty, no ko");
-  CHECK(f[10 * NN + 1] == 1 && f[11 * NN + 0] == 1 && plane_count(f + 12 * NN, NN) == 0, "rich last moves");
-  CHECK(plane_count(f + 13 * NN, NN) == 23 && plane_count(f + 14 * NN, NN) == NN && plane_count(f + 15 * NN, NN) == NN,
+  CHECKF(f[0 * NN + 0] == 1 && plane_count(f, NN) == 1, "rich own 1 liberty");
+  CHECKF(f[5 * NN + 1] == 1 && plane_count(f + 4 * NN, 4 * NN) == 1, "rich opp 2 liberties");
+  CHECKF(plane_count(f + 8 * NN, NN) == 23 && plane_count(f + 9 * NN, NN) == 0, "rich empty, no ko");
+  CHECKF(f[10 * NN + 1] == 1 && f[11 * NN + 0] == 1 && plane_count(f + 12 * NN, NN) == 0, "rich last moves");
+  CHECKF(plane_count(f + 13 * NN, NN) == 23 && plane_count(f + 14 * NN, NN) == NN && plane_count(f + 15 * NN, NN) == NN,
         "rich legal, ones, black");
   int libs[25];
   feat_liberties(b, libs);
-  CHECK(libs[0] == 1 && libs[1] == 2 && libs[2] == 0, "feat_liberties");
+  CHECKF(libs[0] == 1 && libs[1] == 2 && libs[2] == 0, "feat_liberties");
   // a ko: black captures at (2,1); white may not retake at (1,1)
   board_clear(b);
   play(b, COLOR_BLACK, 1, 0);
@@ -550,18 +539,18 @@ static void test_features(void) {
   play(b, COLOR_BLACK, 4, 4);
   play(b, COLOR_WHITE, 2, 2);
   play(b, COLOR_BLACK, 2, 1); // captures (1,1)
-  CHECK(b->color[board_point(b, 1, 1)] == COLOR_EMPTY, "ko capture happened");
+  CHECKF(b->color[board_point(b, 1, 1)] == COLOR_EMPTY, "ko capture happened");
   feat_encode(b, FEAT_RICH, f); // white to move
-  CHECK(f[9 * NN + 1 * N + 1] == 1 && plane_count(f + 9 * NN, NN) == 1, "rich ko point");
-  CHECK(f[13 * NN + 1 * N + 1] == 0, "ko point not legal");
-  CHECK(f[0 * NN + 2] == 1 && f[2 * NN + 3 * N + 2] == 0, "own (2,0) in atari after the capture");
-  CHECK(f[1 * NN + 2 * N + 2] == 1 && f[2 * NN + 1 * N + 3] == 1, "own (2,2) 2 liberties, (3,1) 3 liberties");
-  CHECK(f[4 * NN + 1 * N + 2] == 1, "black (2,1) stone in atari (opp 1 liberty)");
-  CHECK(plane_count(f + 15 * NN, NN) == 0, "white to move");
+  CHECKF(f[9 * NN + 1 * N + 1] == 1 && plane_count(f + 9 * NN, NN) == 1, "rich ko point");
+  CHECKF(f[13 * NN + 1 * N + 1] == 0, "ko point not legal");
+  CHECKF(f[0 * NN + 2] == 1 && f[2 * NN + 3 * N + 2] == 0, "own (2,0) in atari after the capture");
+  CHECKF(f[1 * NN + 2 * N + 2] == 1 && f[2 * NN + 1 * N + 3] == 1, "own (2,2) 2 liberties, (3,1) 3 liberties");
+  CHECKF(f[4 * NN + 1 * N + 2] == 1, "black (2,1) stone in atari (opp 1 liberty)");
+  CHECKF(plane_count(f + 15 * NN, NN) == 0, "white to move");
   // a pass leaves the last-move plane empty
   play(b, COLOR_WHITE, -1, -1);
   feat_encode(b, FEAT_RICH, f);
-  CHECK(plane_count(f + 10 * NN, NN) == 0 && f[11 * NN + 1 * N + 2] == 1 && f[12 * NN + 2 * N + 2] == 1,
+  CHECKF(plane_count(f + 10 * NN, NN) == 0 && f[11 * NN + 1 * N + 2] == 1 && f[12 * NN + 2 * N + 2] == 1,
         "last moves after a pass");
   free(f);
   free(b);
@@ -609,10 +598,10 @@ static void expect_reject(const char *path, goresnet_t *m, const char *want, con
   memcpy(keep, m->params_memory, sizeof(float) * m->nfloats);
   rocks_error_t err = {0};
   rocks_status_t st = nn_checkpoint_load(path, m, &err);
-  CHECK(st != ROCKS_OK, "%s: loaded a corrupt file", what);
-  CHECK(st == ROCKS_OK || (err.msg[0] && (!want || strstr(err.msg, want))), "%s: message '%s' lacks '%s'", what, err.msg,
+  CHECKF(st != ROCKS_OK, "%s: loaded a corrupt file", what);
+  CHECKF(st == ROCKS_OK || (err.msg[0] && (!want || strstr(err.msg, want))), "%s: message '%s' lacks '%s'", what, err.msg,
         want ? want : "");
-  CHECK(!memcmp(keep, m->params_memory, sizeof(float) * m->nfloats), "%s: model changed by a failed load", what);
+  CHECKF(!memcmp(keep, m->params_memory, sizeof(float) * m->nfloats), "%s: model changed by a failed load", what);
   free(keep);
 }
 
@@ -687,29 +676,29 @@ static void test_checkpoints(void) {
   nn_optim_step(o, m, 1e-2f);
   rocks_error_t err = {0};
   nn_meta_kv_t meta[2] = {{"step", "1"}, {"note", "unit test"}};
-  CHECK(nn_checkpoint_save(path, m, o, meta, 2, &err) == ROCKS_OK, "save: %s", err.msg);
+  CHECKF(nn_checkpoint_save(path, m, o, meta, 2, &err) == ROCKS_OK, "save: %s", err.msg);
   nn_meta_kv_t clash[1] = {{"channels", "9"}};
-  CHECK(nn_checkpoint_save(path2, m, NULL, clash, 1, &err) == ROCKS_ERR_ARG, "metadata clash refused");
-  CHECK(access(path2, F_OK) != 0, "nothing written on a refused save");
+  CHECKF(nn_checkpoint_save(path2, m, NULL, clash, 1, &err) == ROCKS_ERR_ARG, "metadata clash refused");
+  CHECKF(access(path2, F_OK) != 0, "nothing written on a refused save");
   // exact round trip, model and optimizer
   goresnet_t *m2 = nn_checkpoint_load_new(path, &err);
-  CHECK(m2 && !memcmp(m2->params_memory, m->params_memory, sizeof(float) * m->nfloats), "round trip: %s", err.msg);
+  CHECKF(m2 && !memcmp(m2->params_memory, m->params_memory, sizeof(float) * m->nfloats), "round trip: %s", err.msg);
   char v[64];
-  CHECK(nn_checkpoint_read_meta(path, "note", v, sizeof v, &err) == ROCKS_OK && !strcmp(v, "unit test"), "metadata");
-  CHECK(nn_checkpoint_read_meta(path, "param", v, sizeof v, &err) == ROCKS_OK && !strcmp(v, "sp"), "arch metadata");
-  CHECK(nn_checkpoint_read_meta(path, "nope", v, sizeof v, &err) == ROCKS_ERR_ARG, "absent metadata");
+  CHECKF(nn_checkpoint_read_meta(path, "note", v, sizeof v, &err) == ROCKS_OK && !strcmp(v, "unit test"), "metadata");
+  CHECKF(nn_checkpoint_read_meta(path, "param", v, sizeof v, &err) == ROCKS_OK && !strcmp(v, "sp"), "arch metadata");
+  CHECKF(nn_checkpoint_read_meta(path, "nope", v, sizeof v, &err) == ROCKS_ERR_ARG, "absent metadata");
   nn_optim_t *o2 = m2 ? nn_optim_new(m2, &oc, NULL) : NULL;
-  CHECK(o2 && nn_checkpoint_load_optim(path, o2, m2, &err) == ROCKS_OK, "load optim: %s", err.msg);
+  CHECKF(o2 && nn_checkpoint_load_optim(path, o2, m2, &err) == ROCKS_OK, "load optim: %s", err.msg);
   if (o2) {
-    CHECK(o2->step == 1 && !memcmp(o2->m, o->m, sizeof(float) * m->nfloats) && !memcmp(o2->v, o->v, sizeof(float) * m->nfloats),
+    CHECKF(o2->step == 1 && !memcmp(o2->m, o->m, sizeof(float) * m->nfloats) && !memcmp(o2->v, o->v, sizeof(float) * m->nfloats),
           "optimizer round trip");
     nn_optim_config_t sc = nn_optim_config_default(NN_OPT_SGD);
     nn_optim_t *o3 = nn_optim_new(m2, &sc, NULL);
-    CHECK(nn_checkpoint_load_optim(path, o3, m2, &err) == ROCKS_ERR_ARG, "sgd state from an adamw file refused");
+    CHECKF(nn_checkpoint_load_optim(path, o3, m2, &err) == ROCKS_ERR_ARG, "sgd state from an adamw file refused");
     nn_optim_delete(o3);
   }
   nn_checkpoint_optim_path(path, opath, sizeof opath);
-  CHECK(access(opath, F_OK) == 0 && strstr(opath, ".optim.safetensors"), "optimizer file %s", opath);
+  CHECKF(access(opath, F_OK) == 0 && strstr(opath, ".optim.safetensors"), "optimizer file %s", opath);
   // an architecture mismatch is refused by a differently shaped model
   goresnet_t *mup = tiny_model(NN_PARAM_MUP, 5);
   expect_reject(path, mup, "architecture", "param mismatch");
@@ -723,7 +712,7 @@ static void test_checkpoints(void) {
   size_t n = 0;
   unsigned char *d = slurp(path, &n), *bad = malloc(n + 16);
   if (!d || n < 8) {
-    CHECK(0, "cannot read back %s", path);
+    CHECKF(0, "cannot read back %s", path);
     return;
   }
   uint64_t hl = 0;
@@ -733,7 +722,7 @@ static void test_checkpoints(void) {
   for (size_t cut = 0; cut < n; cut += cut < 48 ? 1 : cut < 8 + hl ? 17 : 61) {
     spit(path2, d, cut);
     rocks_error_t e2 = {0};
-    CHECK(nn_checkpoint_load(path2, m2, &e2) != ROCKS_OK && e2.msg[0], "truncated at %zu loaded", cut);
+    CHECKF(nn_checkpoint_load(path2, m2, &e2) != ROCKS_OK && e2.msg[0], "truncated at %zu loaded", cut);
     ntrunc++;
   }
   spit(path2, d, n - 1);
@@ -788,12 +777,12 @@ static void test_checkpoints(void) {
     spit(path2, bad, n);
     refused += nn_checkpoint_load(path2, m2, NULL) != ROCKS_OK;
   }
-  CHECK(refused > 80, "random header corruption refused %d/120", refused);
-  CHECK(nn_checkpoint_load("/nonexistent/dir/x.safetensors", m2, &err) == ROCKS_ERR_IO && strstr(err.msg, "cannot open"),
+  CHECKF(refused > 80, "random header corruption refused %d/120", refused);
+  CHECKF(nn_checkpoint_load("/nonexistent/dir/x.safetensors", m2, &err) == ROCKS_ERR_IO && strstr(err.msg, "cannot open"),
         "missing file: %s", err.msg);
-  CHECK(nn_checkpoint_save("/nonexistent/dir/x.safetensors", m, NULL, NULL, 0, &err) == ROCKS_ERR_IO, "unwritable dir");
+  CHECKF(nn_checkpoint_save("/nonexistent/dir/x.safetensors", m, NULL, NULL, 0, &err) == ROCKS_ERR_IO, "unwritable dir");
   // the good file still loads and no temporary files were left behind
-  CHECK(nn_checkpoint_load(path, m2, &err) == ROCKS_OK, "good file after all that: %s", err.msg);
+  CHECKF(nn_checkpoint_load(path, m2, &err) == ROCKS_OK, "good file after all that: %s", err.msg);
   printf("checkpoints: %d truncations, %zu edited headers, 120 random corruptions (%d refused)\n", ntrunc,
          sizeof eds / sizeof eds[0], refused);
   unlink(path);
@@ -821,6 +810,6 @@ int main(int argc, char **argv) {
   test_optim_sched();
   test_features();
   test_checkpoints();
-  printf("test_nn: %d checks, %d failures\n", g_checks, g_failures);
-  return g_failures ? 1 : 0;
+  printf("test_nn: %d checks, %d failures\n", check_count, check_failures);
+  return check_failures ? 1 : 0;
 }

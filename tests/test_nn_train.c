@@ -23,18 +23,7 @@
 #include "nn/nn.h"
 #include "nn/train_kernels.h"
 
-static int g_checks, g_failures;
-
-#define CHECK(cond, ...)                                              \
-  do {                                                                \
-    g_checks++;                                                       \
-    if (!(cond)) {                                                    \
-      g_failures++;                                                   \
-      printf("%s:%d: check failed: %s: ", __FILE__, __LINE__, #cond); \
-      printf(__VA_ARGS__);                                            \
-      printf("\n");                                                   \
-    }                                                                 \
-  } while (0)
+#include "check.h"
 
 static rocks_rng_t g_rng;
 static float urand(void) { return (float)(2.0 * rocks_rng_double(&g_rng) - 1.0); }
@@ -103,7 +92,7 @@ static void check_conv(tk_isa_t isa, int n, int B, int IC, int OC) {
   tk_output(isa, Y, sums, M, pm, OCp, B, &g, OCp);
   tk_conv3x3_naive(Yr, X, w, B, n, IC, ICp, OC, OCp);
   double e = rel_maxdiff(Y, Yr, (size_t)B * hw * OCp);
-  CHECK(e < 2e-5, "%s winograd forward n=%d IC=%d OC=%d: rel maxdiff %.3g", tk_isa_name(isa), n, IC, OC, e);
+  CHECKF(e < 2e-5, "%s winograd forward n=%d IC=%d OC=%d: rel maxdiff %.3g", tk_isa_name(isa), n, IC, OC, e);
   double es = 0.0;
   for (int b = 0; b < B; b++)
     for (int c = 0; c < OCp; c++) {
@@ -111,11 +100,11 @@ static void check_conv(tk_isa_t isa, int n, int B, int IC, int OC) {
       for (int p = 0; p < hw; p++) s += Y[((size_t)b * hw + p) * OCp + c];
       es = fmax(es, fabs(s - sums[b * OCp + c]) / (1.0 + fabs(s)));
     }
-  CHECK(es < 1e-5, "%s output sums n=%d: %.3g", tk_isa_name(isa), n, es);
+  CHECKF(es < 1e-5, "%s output sums n=%d: %.3g", tk_isa_name(isa), n, es);
   int padok = 1;
   for (int i = 0; i < B * hw; i++)
     for (int c = OC; c < OCp; c++) padok &= Y[(size_t)i * OCp + c] == 0.0f;
-  CHECK(padok, "%s padding channels of the output stay zero", tk_isa_name(isa));
+  CHECKF(padok, "%s padding channels of the output stay zero", tk_isa_name(isa));
 
   /* backward through a BN-like source: dc = k*((mult*mask(d,o) - md) - (c - mean)*rm) */
   float *d = falloc((size_t)B * hw * OCp), *o = falloc((size_t)B * hw * OCp);
@@ -173,8 +162,8 @@ static void check_conv(tk_isa_t isa, int n, int B, int IC, int OC) {
     tk_gemm_nn(isa, V + xi * pv, ICp, M + xi * pm, OCp, Ut + (size_t)xi * OC * ICp, ICp, T, ICp, OC);
   tk_input_adjoint(isa, dX, V, pv, ICp, B, &g, ICp);
   double ex = rel_maxdiff_d(dX, dXr, (size_t)B * hw * ICp), ew = rel_maxdiff_d(dw, dwr, (size_t)OC * IC * 9);
-  CHECK(ex < 2e-5, "%s winograd input gradient n=%d IC=%d OC=%d: %.3g", tk_isa_name(isa), n, IC, OC, ex);
-  CHECK(ew < 2e-5, "%s winograd weight gradient n=%d IC=%d OC=%d: %.3g", tk_isa_name(isa), n, IC, OC, ew);
+  CHECKF(ex < 2e-5, "%s winograd input gradient n=%d IC=%d OC=%d: %.3g", tk_isa_name(isa), n, IC, OC, ex);
+  CHECKF(ew < 2e-5, "%s winograd weight gradient n=%d IC=%d OC=%d: %.3g", tk_isa_name(isa), n, IC, OC, ew);
   free(X), free(w), free(V), free(M), free(U), free(Y), free(Yr), free(sums), free(d), free(o), free(k), free(md);
   free(mean), free(rm), free(dc), free(dXr), free(dwr), free(dU), free(Ut), free(dX), free(dw);
 }
@@ -208,7 +197,7 @@ static void check_gemm(tk_isa_t isa) {
     worst = fmax(worst, rel_maxdiff_d(C2, R, (size_t)m * n));
     free(A), free(B), free(C), free(At), free(C2), free(R);
   }
-  CHECK(worst < 1e-5, "%s gemm kernels: rel maxdiff %.3g", tk_isa_name(isa), worst);
+  CHECKF(worst < 1e-5, "%s gemm kernels: rel maxdiff %.3g", tk_isa_name(isa), worst);
 }
 
 /* Elementwise kernels: the same float operations as these loops, so bitwise equal. */
@@ -234,7 +223,7 @@ static void check_elementwise(tk_isa_t isa) {
     float y = c[i] * g[i % Cp] + be[i % Cp];
     ok &= out[i] == (y > 0.0f ? y : 0.0f);
   }
-  CHECK(ok, "%s bn_relu", tk_isa_name(isa));
+  CHECKF(ok, "%s bn_relu", tk_isa_name(isa));
   ok = 1;
   tk_bn_add_relu(isa, out, xin, c, g, be, 0.5f, npos, Cp);
   for (size_t i = 0; i < nf; i++) {
@@ -242,11 +231,11 @@ static void check_elementwise(tk_isa_t isa) {
     y = xin[i] + 0.5f * y;
     ok &= out[i] == (y > 0.0f ? y : 0.0f);
   }
-  CHECK(ok, "%s bn_add_relu", tk_isa_name(isa));
+  CHECKF(ok, "%s bn_add_relu", tk_isa_name(isa));
   ok = 1;
   tk_mask(isa, out, d, o, nf - 3);
   for (size_t i = 0; i < nf - 3; i++) ok &= out[i] == (o[i] > 0.0f ? d[i] : 0.0f);
-  CHECK(ok, "%s mask", tk_isa_name(isa));
+  CHECKF(ok, "%s mask", tk_isa_name(isa));
   tk_bn_var(isa, s1, c, mean, npos, Cp);
   double e = 0.0;
   for (int ch = 0; ch < Cp; ch++) {
@@ -254,7 +243,7 @@ static void check_elementwise(tk_isa_t isa) {
     for (int p = 0; p < npos; p++) s += ((double)c[p * Cp + ch] - mean[ch]) * ((double)c[p * Cp + ch] - mean[ch]);
     e = fmax(e, fabs(s - s1[ch]) / s);
   }
-  CHECK(e < 1e-5, "%s bn_var %.3g", tk_isa_name(isa), e);
+  CHECKF(e < 1e-5, "%s bn_var %.3g", tk_isa_name(isa), e);
   /* reduce: with a stored mask and with the recomputed BN-ReLU mask */
   for (int mode = 0; mode < 2; mode++) {
     tk_bnsrc_t src = {.d = d, .o = mode ? NULL : o, .og = mode ? g : NULL, .obe = mode ? be : NULL, .c = c, .mean = mean,
@@ -275,7 +264,7 @@ static void check_elementwise(tk_isa_t isa) {
       e1 = fmax(e1, fabs(a - s1[ch]) / (ma + 1e-30));
       e2 = fmax(e2, fabs(b - s2[ch]) / (mb + 1e-30));
     }
-    CHECK(e1 < 1e-6 && e2 < 1e-6, "%s bnb_reduce mode %d: %.3g %.3g", tk_isa_name(isa), mode, e1, e2);
+    CHECKF(e1 < 1e-6 && e2 < 1e-6, "%s bnb_reduce mode %d: %.3g %.3g", tk_isa_name(isa), mode, e1, e2);
   }
   free(c), free(xin), free(d), free(o), free(out), free(g), free(be), free(mean), free(s1), free(s2);
 }
@@ -312,11 +301,11 @@ static void test_kernels(void) {
       free(V), free(M), free(U);
     }
     double e = rel_maxdiff(Y[1], Y[0], (size_t)B * g.hw * OCp);
-    CHECK(e < 1e-5, "avx2 vs c conv: %.3g", e);
+    CHECKF(e < 1e-5, "avx2 vs c conv: %.3g", e);
     float *Yr = falloc((size_t)B * g.hw * OCp);
     tk_conv3x3_naive(Yr, X, w, B, 9, IC, ICp, OC, OCp);
     e = rel_maxdiff(Y[1], Yr, (size_t)B * g.hw * OCp);
-    CHECK(e < 2e-5, "tile-major conv vs direct: %.3g", e);
+    CHECKF(e < 2e-5, "tile-major conv vs direct: %.3g", e);
     free(Yr);
     free(X), free(w), free(Y[0]), free(Y[1]);
   }
@@ -399,33 +388,33 @@ static void check_model(const shape_t *s, int threads) {
   goresnet_t *mm[2] = {ref, fast};
   float loss[2];
   for (int k = 0; k < 2; k++) {
-    CHECK(goresnet_forward(mm[k], x, B, 1, &err) == ROCKS_OK, "%s forward", name);
+    CHECKF(goresnet_forward(mm[k], x, B, 1, &err) == ROCKS_OK, "%s forward", name);
     loss[k] = goresnet_loss(mm[k], pt, vt);
     goresnet_zero_grad(mm[k]);
-    CHECK(goresnet_backward(mm[k], 0.5f, &err) == ROCKS_OK, "%s backward", name);
+    CHECKF(goresnet_backward(mm[k], 0.5f, &err) == ROCKS_OK, "%s backward", name);
   }
-  CHECK(fast->last_fast && !ref->last_fast, "%s: paths taken", name);
+  CHECKF(fast->last_fast && !ref->last_fast, "%s: paths taken", name);
   double el = rel_maxdiff(fast->acts.policy_logits, ref->acts.policy_logits, (size_t)B * V);
   double ev = rel_maxdiff_floor(fast->acts.value, ref->acts.value, (size_t)B, 0.1);
-  CHECK(el < 1e-4 && ev < 1e-4, "%s: outputs differ: logits %.3g value %.3g", name, el, ev);
-  CHECK(fabs(loss[0] - loss[1]) <= 1e-4 * fabs(loss[0]), "%s: loss %g vs %g", name, loss[1], loss[0]);
+  CHECKF(el < 1e-4 && ev < 1e-4, "%s: outputs differ: logits %.3g value %.3g", name, el, ev);
+  CHECKF(fabs(loss[0] - loss[1]) <= 1e-4 * fabs(loss[0]), "%s: loss %g vs %g", name, loss[1], loss[0]);
   const char *worst = "";
   double eg = grad_diff(fast, ref, &worst);
-  CHECK(eg < 1e-3, "%s: gradients differ by %.3g (%s)", name, eg, worst);
+  CHECKF(eg < 1e-3, "%s: gradients differ by %.3g (%s)", name, eg, worst);
   double er = 0.0;
   for (int i = 0; i < ref->ntensors; i++) {
     const nn_tensor_t *t = &ref->tensors[i];
     if (t->role != NN_ROLE_BN_MEAN && t->role != NN_ROLE_BN_VAR) continue;
     er = fmax(er, rel_maxdiff(fast->params_memory + t->offset, ref->params_memory + t->offset, t->numel));
   }
-  CHECK(er < 1e-4, "%s: BN running statistics differ by %.3g", name, er);
+  CHECKF(er < 1e-4, "%s: BN running statistics differ by %.3g", name, er);
   /* per-layer statistics (coordinate check) do not depend on the activation layout */
   double elayer = 0.0;
   for (int l = 0; l < goresnet_nlayers(ref); l++) {
     double a = goresnet_layer_mean_abs(fast, l), b = goresnet_layer_mean_abs(ref, l);
     elayer = fmax(elayer, fabs(a - b) / fmax(fabs(b), 0.1));
   }
-  CHECK(elayer < 1e-4, "%s: layer mean |x| differs by %.3g", name, elayer);
+  CHECKF(elayer < 1e-4, "%s: layer mean |x| differs by %.3g", name, elayer);
   printf("  %-34s logits %.1e value %.1e grads %.1e (%s) running %.1e\n", name, el, ev, eg, worst, er);
 
   /* a few steps of SGD (Nesterov, L2) then AdamW: the loss trajectories agree */
@@ -446,7 +435,7 @@ static void check_model(const shape_t *s, int threads) {
       nn_optim_delete(o[k]);
     }
     double e = rel_maxdiff(l[1], l[0], 4);
-    CHECK(e < 1e-3, "%s: %s losses differ by %.3g", name, opt ? "adamw" : "sgd", e);
+    CHECKF(e < 1e-3, "%s: %s losses differ by %.3g", name, opt ? "adamw" : "sgd", e);
   }
   free(x), free(pt), free(vt);
   goresnet_delete(ref);
@@ -492,12 +481,12 @@ static void test_determinism(void) {
     nn_optim_delete(o);
     goresnet_delete(m);
   }
-  CHECK(!memcmp(losses[0], losses[1], sizeof losses[0]) && !memcmp(grads[0], grads[1], sizeof(float) * nf),
+  CHECKF(!memcmp(losses[0], losses[1], sizeof losses[0]) && !memcmp(grads[0], grads[1], sizeof(float) * nf),
         "two runs with 2 threads are bitwise equal");
   /* work is cut into fixed items whatever the thread count: 1 thread gives the same bits */
-  CHECK(!memcmp(losses[0], losses[2], sizeof losses[0]) && !memcmp(grads[0], grads[2], sizeof(float) * nf),
+  CHECKF(!memcmp(losses[0], losses[2], sizeof losses[0]) && !memcmp(grads[0], grads[2], sizeof(float) * nf),
         "1 and 2 threads are bitwise equal");
-  CHECK(!memcmp(losses[0], losses[3], sizeof losses[0]) && !memcmp(grads[0], grads[3], sizeof(float) * nf),
+  CHECKF(!memcmp(losses[0], losses[3], sizeof losses[0]) && !memcmp(grads[0], grads[3], sizeof(float) * nf),
         "3 and 2 threads are bitwise equal");
   /* nor on the batches seen before (buffer sizes): a batch-1 step first, then the same step */
   {
@@ -518,7 +507,7 @@ static void test_determinism(void) {
       goresnet_loss(mm[k], pt, vt);
       goresnet_backward(mm[k], 1.0f, &err);
     }
-    CHECK(!memcmp(a->grads_memory, b->grads_memory, sizeof(float) * a->nfloats) && a->loss == b->loss,
+    CHECKF(!memcmp(a->grads_memory, b->grads_memory, sizeof(float) * a->nfloats) && a->loss == b->loss,
           "gradients do not depend on earlier batch sizes");
     goresnet_delete(a);
     goresnet_delete(b);
@@ -543,23 +532,23 @@ static void test_lifecycle(void) {
     for (int k = 0; k < 2; k++) {
       goresnet_t *mm = k ? r : m;
       goresnet_forward(mm, x, s.batch, 0, &err); /* eval forward (reference path) in between */
-      CHECK(goresnet_forward(mm, x, s.batch, 1, &err) == ROCKS_OK, "forward batch %d", s.batch);
+      CHECKF(goresnet_forward(mm, x, s.batch, 1, &err) == ROCKS_OK, "forward batch %d", s.batch);
       goresnet_loss(mm, pt, vt);
       goresnet_zero_grad(mm);
-      CHECK(goresnet_backward(mm, 1.0f, &err) == ROCKS_OK, "backward batch %d", s.batch);
+      CHECKF(goresnet_backward(mm, 1.0f, &err) == ROCKS_OK, "backward batch %d", s.batch);
     }
     const char *worst = "";
     double e = grad_diff(m, r, &worst);
-    CHECK(e < 1e-3, "batch %d: gradients %.3g (%s)", s.batch, e, worst);
+    CHECKF(e < 1e-3, "batch %d: gradients %.3g (%s)", s.batch, e, worst);
     free(x), free(pt), free(vt);
   }
-  CHECK(goresnet_act_cstride(m) == 32 && goresnet_act_cstride(r) == 20, "activation strides %d %d", goresnet_act_cstride(m),
+  CHECKF(goresnet_act_cstride(m) == 32 && goresnet_act_cstride(r) == 20, "activation strides %d %d", goresnet_act_cstride(m),
         goresnet_act_cstride(r));
   /* an eval forward after a training forward: backward refused, as on the reference path */
   float *x, *pt, *vt;
   make_batch(&s, &x, &pt, &vt);
   goresnet_forward(m, x, s.batch, 0, &err);
-  CHECK(goresnet_backward(m, 1.0f, &err) == ROCKS_ERR_STATE, "backward after an eval forward refused");
+  CHECKF(goresnet_backward(m, 1.0f, &err) == ROCKS_ERR_STATE, "backward after an eval forward refused");
   free(x), free(pt), free(vt);
   goresnet_delete(m);
   goresnet_delete(r);
@@ -573,6 +562,6 @@ int main(void) {
   test_model_vs_reference();
   test_determinism();
   test_lifecycle();
-  printf("test_nn_train: %d checks, %d failures\n", g_checks, g_failures);
-  return g_failures ? 1 : 0;
+  printf("test_nn_train: %d checks, %d failures\n", check_count, check_failures);
+  return check_failures ? 1 : 0;
 }

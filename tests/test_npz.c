@@ -25,23 +25,7 @@
 #include "data/npz.h"
 #include "util/util.h"
 
-static int failures = 0, checks = 0;
-
-static bool check_at(bool ok, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static bool check_at(bool ok, int line, const char *fmt, ...) {
-  checks++;
-  if (ok) return true;
-  failures++;
-  va_list ap;
-  va_start(ap, fmt);
-  fprintf(stderr, "test_npz.c:%d: FAILED: ", line);
-  vfprintf(stderr, fmt, ap);
-  fputc('\n', stderr);
-  va_end(ap);
-  return false;
-}
-#define CHECK(c) check_at((c), __LINE__, "%s", #c)
-#define CHECKF(c, ...) check_at((c), __LINE__, __VA_ARGS__)
+#include "check.h"
 
 /* ---------------------------------------------------------------------------- fixtures -- */
 /* The same arrays are built by tests/data/npz_numpy.py (keep the two in sync). */
@@ -381,10 +365,10 @@ int main(int argc, char **argv) {
     char path[512];
     rocks_error_t err = {0};
     snprintf(path, sizeof path, "%s/c_stored.npz", argv[2]);
-    if (!write_fixtures(path, 0, &err)) fprintf(stderr, "%s\n", err.msg), failures++;
+    if (!write_fixtures(path, 0, &err)) fprintf(stderr, "%s\n", err.msg), check_failures++;
     snprintf(path, sizeof path, "%s/c_deflate.npz", argv[2]);
-    if (!write_fixtures(path, 6, &err)) fprintf(stderr, "%s\n", err.msg), failures++;
-    return failures ? 1 : 0;
+    if (!write_fixtures(path, 6, &err)) fprintf(stderr, "%s\n", err.msg), check_failures++;
+    return check_failures ? 1 : 0;
   }
   if (argc == 3 && !strcmp(argv[1], "--read-numpy")) {
     rocks_error_t err = {0};
@@ -396,7 +380,7 @@ int main(int argc, char **argv) {
     int bad = check_fixtures(z, argv[2]);
     npz_close(z);
     printf("%s: %d arrays, %d mismatches\n", argv[2], NFIX, bad);
-    return bad || failures ? 1 : 0;
+    return bad || check_failures ? 1 : 0;
   }
   if (argc != 2) {
     fprintf(stderr, "usage: test_npz DIR | --write DIR | --read-numpy FILE\n");
@@ -409,6 +393,5 @@ int main(int argc, char **argv) {
   test_round_trip(dir);
   test_writer_errors(dir);
   test_corruption(dir);
-  printf("test_npz: %d checks, %d failures\n", checks, failures);
-  return failures ? 1 : 0;
+  return check_report("test_npz");
 }

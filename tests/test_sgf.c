@@ -17,27 +17,7 @@
 #include "go/sgf.h"
 #include "util/util.h"
 
-static int failures = 0;
-static int checks = 0;
-
-static bool check_at(bool ok, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-/* Counts a check; on failure prints "test_sgf.c:LINE: message". Returns ok. */
-static bool check_at(bool ok, int line, const char *fmt, ...) {
-  checks++;
-  if (ok) return true;
-  failures++;
-  va_list ap;
-  va_start(ap, fmt);
-  fprintf(stderr, "test_sgf.c:%d: FAILED: ", line);
-  vfprintf(stderr, fmt, ap);
-  fputc('\n', stderr);
-  va_end(ap);
-  return false;
-}
-
-#define CHECK(cond) check_at((cond), __LINE__, "%s", #cond)
-#define CHECKF(cond, ...) check_at((cond), __LINE__, __VA_ARGS__)
+#include "check.h"
 
 /* ------------------------------------------------------------------------------------------ */
 /* helpers                                                                                     */
@@ -735,10 +715,5 @@ int main(void) {
   }
   free(b);
   free(c);
-  if (failures) {
-    fprintf(stderr, "test_sgf: %d of %d checks FAILED\n", failures, checks);
-    return 1;
-  }
-  printf("test_sgf: all %d checks passed\n", checks);
-  return 0;
+  return check_report("test_sgf");
 }
