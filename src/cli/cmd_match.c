@@ -19,7 +19,7 @@ typedef struct {
 
 static void fmt_elo_(double v, char *out, size_t len) {
   if (isinf(v)) snprintf(out, len, "%sinf", v < 0 ? "-" : "+");
-  else snprintf(out, len, "%+.0f", v + 0.0 == 0 ? 0.0 : v);
+  else snprintf(out, len, "%+.0f", round(v) + 0.0); /* + 0.0: no "-0" */
 }
 
 static void progress_(const match_progress_t *p, void *arg) {

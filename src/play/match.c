@@ -688,7 +688,7 @@ static rocks_status_t write_results_(const run_t *R, rocks_error_t *err) {
 }
 
 static void add_elo_(cJSON *o, const char *key, double v) {
-  if (isfinite(v)) cJSON_AddNumberToObject(o, key, round(v * 10) / 10);
+  if (isfinite(v)) cJSON_AddNumberToObject(o, key, round(v * 10) / 10 + 0.0); /* + 0.0: no -0 */
   else cJSON_AddNullToObject(o, key);
 }
 
