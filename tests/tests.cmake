@@ -119,9 +119,14 @@ if(EXISTS ${CMAKE_SOURCE_DIR}/tests/play/match_cli.py AND EXISTS /usr/games/gnug
   add_test(NAME match_cli COMMAND ${ROCKS_PY} ${CMAKE_SOURCE_DIR}/tests/play/match_cli.py $<TARGET_FILE:rocks>)
   set_tests_properties(match_cli PROPERTIES TIMEOUT 300)
 endif()
-# heatmap: `rocks heatmap` on a tiny random-init checkpoint: N+1 PNGs + contact sheet.
-if(TARGET rocks_python AND EXISTS ${CMAKE_SOURCE_DIR}/tests/play/heatmap_cli.py)
-  add_test(NAME heatmap COMMAND ${ROCKS_PY} ${CMAKE_SOURCE_DIR}/tests/play/heatmap_cli.py $<TARGET_FILE:rocks>)
+# heatmap: `rocks heatmap` with a 1-step b1c8 checkpoint: positions.json, N+1 PNGs + contact
+# sheet (without the Python package, e.g. under ASan: positions.json only).
+if(EXISTS ${CMAKE_SOURCE_DIR}/tests/play/heatmap_cli.py AND EXISTS /usr/games/gnugo)
+  if(TARGET rocks_python)
+    add_test(NAME heatmap COMMAND ${ROCKS_PY} ${CMAKE_SOURCE_DIR}/tests/play/heatmap_cli.py $<TARGET_FILE:rocks>)
+  else()
+    add_test(NAME heatmap COMMAND ${ROCKS_PY} ${CMAKE_SOURCE_DIR}/tests/play/heatmap_cli.py $<TARGET_FILE:rocks> --no-render)
+  endif()
   set_tests_properties(heatmap PROPERTIES TIMEOUT 300)
 endif()
 # match/heatmap: end -----------------------------------------------------------------------
