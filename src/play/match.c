@@ -444,6 +444,15 @@ static void play_game_(const run_t *R, int index, match_row_t *row, board_t *b) 
   const char *cmd[3] = {NULL, NULL, NULL};
   cmd[row->engine_color] = c->engine;
   cmd[board_other(row->engine_color)] = c->opponent;
+  for (int col = COLOR_BLACK; col <= COLOR_WHITE; col++) { /* a name until `name` answers */
+    const char *w = cmd[col];
+    while (*w == ' ' || *w == '\t') w++;
+    size_t l = strcspn(w, " \t");
+    const char *base = w;
+    for (size_t i = 0; i < l; i++)
+      if (w[i] == '/') base = w + i + 1;
+    snprintf(sides[col].name, sizeof sides[col].name, "%.*s", (int)(l - (size_t)(base - w)), base);
+  }
   int over = 0;
   char why[256], line[128], *ans;
   for (int col = COLOR_BLACK; col <= COLOR_WHITE && !over; col++)
