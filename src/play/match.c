@@ -8,6 +8,7 @@
  * dead engine shows up as EPIPE/EOF, never as a signal.
  */
 #include <cjson/cJSON.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -847,6 +848,21 @@ static rocks_status_t check_settings_(const match_config_t *c, rocks_error_t *er
   return st;
 }
 
+/* Removes the temporary files of atomic writes that a killed run left in dir ("*.tmp.XXXXXX"). */
+static void remove_stale_tmp_(const char *dir) {
+  DIR *d = opendir(dir);
+  if (!d) return;
+  struct dirent *e;
+  while ((e = readdir(d))) {
+    const char *t = strstr(e->d_name, ".tmp.");
+    if (!t || strlen(t) != 11) continue;
+    char path[4400];
+    snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+    unlink(path);
+  }
+  closedir(d);
+}
+
 static rocks_status_t check_command_(const char *what, const char *cmd, rocks_error_t *err) {
   if (!cmd || !*cmd) return rocks_fail(err, ROCKS_ERR_ARG, "%s command is missing", what);
   char expanded[CMD_MAX], buf[CMD_MAX];
@@ -895,6 +911,8 @@ rocks_status_t match_run(const match_config_t *c, match_progress_fn progress, vo
     st = rocks_fail(err, ROCKS_ERR_STATE, "%s is in use by another run (%s)", c->out, strerror(errno));
     goto done;
   }
+  remove_stale_tmp_(c->out);
+  remove_stale_tmp_(R->games_dir);
   if ((st = check_settings_(c, err)) != ROCKS_OK) goto done;
   R->rows = calloc((size_t)c->games, sizeof *R->rows);
   R->done = calloc((size_t)c->games, 1);

@@ -4,7 +4,7 @@
 --script "C3 D4 !resign" gives the answers to successive `genmove` commands: a vertex (sent
 as is, legal or not), or !resign, !error (a '?' answer), !hang (never answers), !crash (exits),
 !garbage (a line that is not GTP). After the script: pass. --fail CMD answers '?' to every
-CMD command (e.g. play, boardsize). Every other command gets an empty '=' answer.
+CMD command (e.g. play, boardsize). --delay S sleeps S seconds per genmove. Every other command gets an empty '=' answer.
 """
 import argparse
 import sys
@@ -15,6 +15,7 @@ ap.add_argument("--name", default="fake")
 ap.add_argument("--version", default="1.0")
 ap.add_argument("--script", default="")
 ap.add_argument("--fail", action="append", default=[])
+ap.add_argument("--delay", type=float, default=0.0, help="seconds to think per genmove")
 a = ap.parse_args()
 script = a.script.split()
 out = sys.stdout
@@ -40,6 +41,7 @@ for line in sys.stdin:
         reply()
         break
     elif cmd == "genmove":
+        time.sleep(a.delay)
         m = script.pop(0) if script else "pass"
         if m == "!resign":
             reply("resign")

@@ -12,6 +12,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import time
 
 ROCKS = os.path.abspath(sys.argv[1])
 GNUGO = "/usr/games/gnugo --mode gtp --level 1 --chinese-rules --positional-superko"
@@ -105,6 +106,27 @@ with tempfile.TemporaryDirectory() as tmp:
     run("match", "--black", GNUGO, "--white", ENGINE, "--games", "1", "--max-moves", "40", "--out", out)
     rows = rows_of(out)
     check(rows[0]["black"].startswith("GNU Go") and rows[0]["white"].startswith("rocks"), f"fixed colours: {rows}")
+
+    # kill -9 in the middle of a match, then resume: every game exactly once, finished ones unchanged
+    out = os.path.join(tmp, "killed")
+    slow = [FAKE + " --delay 0.1 --script 'C3 D4 E5 F6 G7'", FAKE + " --delay 0.1 --script 'C7 D6 E4 F3 G3'"]
+    args = [ROCKS, "match", "--engine", slow[0], "--opponent", slow[1], "--games", "6", "--jobs", "2", "--out", out,
+            "--quiet"]
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    t0 = time.time()
+    while time.time() - t0 < 60 and not (os.path.exists(os.path.join(out, "results.csv")) and
+                                         len(rows_of(out)) >= 2):
+        time.sleep(0.05)
+    proc.kill()
+    proc.wait()
+    before = rows_of(out)
+    check(2 <= len(before) < 6, f"killed run finished {len(before)} games")
+    run(*args[1:])
+    after = rows_of(out)
+    check([r["game"] for r in after] == [str(i) for i in range(6)], f"resumed games {[r['game'] for r in after]}")
+    check(all(after[int(r["game"])] == r for r in before), "resume rewrote a finished game")
+    check(all(r["moves"] == "12" and r["reason"] == "score" for r in after), f"resumed rows {after}")
+    check(not [f for f in os.listdir(os.path.join(out, "games")) if ".tmp" in f], "temporary files left")
 
     # CLI errors
     p = run("match", "--engine", ENGINE, "--opponent", GNUGO, expect=2)
