@@ -106,3 +106,27 @@ if(TARGET test_ds AND NOT ROCKS_SANITIZE)
   set_tests_properties(train_stream_twin PROPERTIES TIMEOUT 300)
 endif()
 # data/train: end --------------------------------------------------------------------------
+
+# match/heatmap ----------------------------------------------------------------------------
+# test_match: the GTP referee against scripted engines (tests/play/fake_engine.py): scores,
+# adjudication, forfeits, SGF/CSV records, resume, alternation, jobs, Wilson/Elo math.
+rocks_c_test(test_match)
+if(TARGET test_match)
+  set_tests_properties(test_match PROPERTIES TIMEOUT 300)
+endif()
+# match_cli: `rocks match` rocks (random) vs GNU Go level 1 both ways, resume, `rocks eval` wiring.
+if(EXISTS ${CMAKE_SOURCE_DIR}/tests/play/match_cli.py AND EXISTS /usr/games/gnugo)
+  add_test(NAME match_cli COMMAND ${ROCKS_PY} ${CMAKE_SOURCE_DIR}/tests/play/match_cli.py $<TARGET_FILE:rocks>)
+  set_tests_properties(match_cli PROPERTIES TIMEOUT 300)
+endif()
+# heatmap: `rocks heatmap` with a 1-step b1c8 checkpoint: positions.json, N+1 PNGs + contact
+# sheet (without the Python package, e.g. under ASan: positions.json only).
+if(EXISTS ${CMAKE_SOURCE_DIR}/tests/play/heatmap_cli.py AND EXISTS /usr/games/gnugo)
+  if(TARGET rocks_python)
+    add_test(NAME heatmap COMMAND ${ROCKS_PY} ${CMAKE_SOURCE_DIR}/tests/play/heatmap_cli.py $<TARGET_FILE:rocks>)
+  else()
+    add_test(NAME heatmap COMMAND ${ROCKS_PY} ${CMAKE_SOURCE_DIR}/tests/play/heatmap_cli.py $<TARGET_FILE:rocks> --no-render)
+  endif()
+  set_tests_properties(heatmap PROPERTIES TIMEOUT 300)
+endif()
+# match/heatmap: end -----------------------------------------------------------------------

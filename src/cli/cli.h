@@ -19,4 +19,9 @@ int cli_parse_int_list(const char *flag, const char *s, int *out, int max, long 
 /* "42s", "3m05s", "1h02m" or "?" for a duration in seconds. */
 void cli_fmt_secs(double s, char *out, size_t len);
 
+/* Subcommands in their own files. */
+int cmd_match(int argc, char **argv);   /* cmd_match.c */
+int cmd_eval(int argc, char **argv);    /* cmd_match.c */
+int cmd_heatmap(int argc, char **argv); /* cmd_heatmap.c */
+
 #endif

@@ -8,6 +8,7 @@
  *   rocks coordcheck [--param sp,mup] [--widths 64,256] [--optim adamw|sgd] ... (CSV)
  *   rocks data gnugo|import|make|info ...   (training data: docs/data-format.md)
  *   rocks train [--config JSON] [flags] --run DIR | --resume DIR   (supervised training)
+ *   rocks match|eval ...  (GTP referee: cmd_match.c)   rocks heatmap GAME.sgf ... (cmd_heatmap.c)
  *   rocks version
  *
  * Only this file exits; errors from the library are printed with their message.
@@ -105,6 +106,13 @@ static void usage(FILE *f) {
           "      --batch B and --steps N | --epochs E | --flop-budget F   (256, epochs 1)\n"
           "      --eval-every N (500) --ckpt-every N (1000) --log-every N (100) --seed S --threads T\n"
           "      --buffer N (shuffle buffer, 0 = all) --symmetries 0|1 --prefetch N --quiet\n"
+          "  match             referee for two GTP engines: OUT/results.csv, summary.json, games/ (docs/match.md)\n"
+          "      --black CMD --white CMD  or  --engine CMD --opponent CMD (colours alternate)\n"
+          "      --out DIR --games N (20) --max-moves M (0: none) --size N (9) --komi K (7.5)\n"
+          "      --rules NAME (chinese) --jobs J (1) --move-timeout S (60) --seed S --final-score --quiet\n"
+          "  eval              --model CKPT [--visits V (200)]: rocks gtp --model vs GNU Go level 10,\n"
+          "                    20 games, 9x9, <= 81 moves, komi 7.5 (match flags apply; other flags go to gtp)\n"
+          "  heatmap GAME.sgf  --model CKPT --out DIR: policy heatmap PNG per position + contact sheet\n"
           "  version           print the version\n");
 }
 
@@ -722,6 +730,9 @@ int main(int argc, char **argv) {
   if (!strcmp(cmd, "coordcheck")) return cmd_coordcheck(argc - 2, argv + 2);
   if (!strcmp(cmd, "data")) return cmd_data(argc - 2, argv + 2);
   if (!strcmp(cmd, "train")) return cmd_train(argc - 2, argv + 2);
+  if (!strcmp(cmd, "match")) return cmd_match(argc - 2, argv + 2);
+  if (!strcmp(cmd, "eval")) return cmd_eval(argc - 2, argv + 2);
+  if (!strcmp(cmd, "heatmap")) return cmd_heatmap(argc - 2, argv + 2);
   if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
     printf("rocks %s\n", ROCKS_VERSION);
     return 0;
