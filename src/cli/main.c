@@ -8,6 +8,8 @@
  *   rocks coordcheck [--param sp,mup] [--widths 64,256] [--optim adamw|sgd] ... (CSV)
  *   rocks data gnugo|import|make|info ...   (training data: docs/data-format.md)
  *   rocks train [--config JSON] [flags] --run DIR | --resume DIR   (supervised training)
+ *   rocks replay serve|stats|checkpoint ...   (replay service: docs/replay.md)
+ *   rocks bench replay [--episodes N] [--batch B] [--seconds S] [--memory]
  *   rocks version
  *
  * Only this file exits; errors from the library are printed with their message.
@@ -105,6 +107,10 @@ static void usage(FILE *f) {
           "      --batch B and --steps N | --epochs E | --flop-budget F   (256, epochs 1)\n"
           "      --eval-every N (500) --ckpt-every N (1000) --log-every N (100) --seed S --threads T\n"
           "      --buffer N (shuffle buffer, 0 = all) --symmetries 0|1 --prefetch N --quiet\n"
+          "  replay serve      the replay service (gRPC): --listen ADDR --dir DIR --capacity P\n"
+          "      --samples-per-insert X (4) --min-size N (1000) --error-buffer E (smallest safe) (docs/replay.md)\n"
+          "  replay stats|checkpoint --addr ADDR   ask a running replay service\n"
+          "  bench replay      replay service pushes/s and sampled positions/s over loopback\n"
           "  version           print the version\n");
 }
 
@@ -716,12 +722,14 @@ int main(int argc, char **argv) {
     if (argc >= 3 && !strcmp(argv[2], "playouts")) return cmd_bench_playouts(argc - 3, argv + 3);
     if (argc >= 3 && !strcmp(argv[2], "mcts")) return cmd_bench_mcts(argc - 3, argv + 3);
     if (argc >= 3 && !strcmp(argv[2], "nn")) return cmd_bench_nn(argc - 3, argv + 3);
+    if (argc >= 3 && !strcmp(argv[2], "replay")) return cmd_bench_replay(argc - 3, argv + 3);
     die_usage("bench: unknown benchmark '%s' (known: playouts, mcts, nn)", argc >= 3 ? argv[2] : "");
   }
   if (!strcmp(cmd, "model")) return cmd_model(argc - 2, argv + 2);
   if (!strcmp(cmd, "coordcheck")) return cmd_coordcheck(argc - 2, argv + 2);
   if (!strcmp(cmd, "data")) return cmd_data(argc - 2, argv + 2);
   if (!strcmp(cmd, "train")) return cmd_train(argc - 2, argv + 2);
+  if (!strcmp(cmd, "replay")) return cmd_replay(argc - 2, argv + 2);
   if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
     printf("rocks %s\n", ROCKS_VERSION);
     return 0;
