@@ -106,3 +106,10 @@ if(TARGET test_ds AND NOT ROCKS_SANITIZE)
   set_tests_properties(train_stream_twin PROPERTIES TIMEOUT 300)
 endif()
 # data/train: end --------------------------------------------------------------------------
+
+# replay -------------------------------------------------------------------------------------
+# test_replay: rate limiter, episodes, store/WAL/snapshot, in-process server + C client.
+rocks_c_test(test_replay)
+if(TEST test_replay)
+  set_tests_properties(test_replay PROPERTIES TIMEOUT 300)
+endif()
