@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "replay.pb-c.h"
@@ -510,6 +511,7 @@ static void test_service(const char *tmp) {
   replay_server_destroy(s);
   /* restart: both episodes and the counters are back */
   stop_ = 0;
+  c.compact_bytes = 1; /* and periodic compaction: any log is too long */
   s = replay_server_create(&c, NULL, NULL, &err);
   if (CHECKF(s != NULL, "restart: %s", err.msg)) {
     pthread_create(&tid, NULL, serve_, s);
@@ -520,6 +522,11 @@ static void test_service(const char *tmp) {
     CHECKF(st2.episodes == 2 && st2.inserts == st.inserts + replay_episode_positions(&ep2) && st2.samples >= st.samples + 64,
            "restart: episodes %lld inserts %lld samples %lld", (long long)st2.episodes, (long long)st2.inserts,
            (long long)st2.samples);
+    CHECK(replay_client_push(cl, &ep, 5, &err) == ROCKS_OK);
+    CHECK(replay_client_stats(cl, &st2, &err) == ROCKS_OK && st2.wal_bytes > 0);
+    double tw = rocks_now();
+    while (rocks_now() - tw < 5 && replay_client_stats(cl, &st2, &err) == ROCKS_OK && st2.wal_bytes > 0) nanosleep(&(struct timespec){0, 50000000}, NULL);
+    CHECKF(st2.wal_bytes == 0 && st2.episodes == 3, "periodic compaction: log %lld bytes", (long long)st2.wal_bytes);
     replay_client_delete(cl);
     stop_ = 1;
     pthread_join(tid, NULL);

@@ -39,7 +39,8 @@ typedef struct replay_server replay_server_t;
 replay_server_t *replay_server_create(const replay_server_config_t *c, replay_log_fn log, void *log_ctx,
                                       rocks_error_t *err);
 int replay_server_port(const replay_server_t *s);
-/* Serves until *stop is nonzero (checked every 100 ms: set it from a signal handler). */
+/* Serves until *stop is nonzero (checked every 100 ms: set it from a signal handler). Failures of
+ * single calls go to their callers and the log (a failed compaction is retried a minute later). */
 rocks_status_t replay_server_run(replay_server_t *s, volatile sig_atomic_t *stop, rocks_error_t *err);
 /* Clean shutdown: acknowledges committed pushes, fails parked calls with UNAVAILABLE, stops
  * gRPC (grace 2 s), syncs and closes the store. */
