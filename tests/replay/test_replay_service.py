@@ -15,6 +15,7 @@ lost (checked exactly against a snapshot); SIGTERM shutdown (parked call -> UNAV
 the startup deadlock check.
 """
 import os
+import shutil
 import signal
 import struct
 import subprocess
@@ -337,4 +338,5 @@ if __name__ == "__main__":
     test_parked_deadline_cancel_release()
     test_concurrent_pushers_sampler()
     test_kill9_restart()
+    shutil.rmtree(TMP, ignore_errors=True)  # kept (with the server logs) when a test failed
     print("test_replay_service: all passed")
