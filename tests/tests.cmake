@@ -130,3 +130,16 @@ if(EXISTS ${CMAKE_SOURCE_DIR}/tests/play/heatmap_cli.py AND EXISTS /usr/games/gn
   set_tests_properties(heatmap PROPERTIES TIMEOUT 300)
 endif()
 # match/heatmap: end -----------------------------------------------------------------------
+# replay -------------------------------------------------------------------------------------
+# test_replay: rate limiter, episodes, store/WAL/snapshot, in-process server + C client.
+rocks_c_test(test_replay)
+if(TEST test_replay)
+  set_tests_properties(test_replay PROPERTIES TIMEOUT 300)
+endif()
+# replay_service: a stock Python grpcio client against `rocks replay serve` (stubs generated at
+# test time): errors, parked calls, 8 pushers + 1 sampler, kill -9 + restart, SIGTERM.
+if(EXISTS ${CMAKE_SOURCE_DIR}/tests/replay/test_replay_service.py)
+  add_test(NAME replay_service COMMAND ${ROCKS_PY} ${CMAKE_SOURCE_DIR}/tests/replay/test_replay_service.py
+           $<TARGET_FILE:rocks> ${CMAKE_SOURCE_DIR}/src/replay)
+  set_tests_properties(replay_service PROPERTIES TIMEOUT 300)
+endif()

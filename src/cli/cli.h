@@ -24,4 +24,7 @@ int cmd_match(int argc, char **argv);   /* cmd_match.c */
 int cmd_eval(int argc, char **argv);    /* cmd_match.c */
 int cmd_heatmap(int argc, char **argv); /* cmd_heatmap.c */
 
+int cmd_replay(int argc, char **argv);       /* cmd_replay.c */
+int cmd_bench_replay(int argc, char **argv); /* cmd_replay.c */
+
 #endif

@@ -9,6 +9,8 @@
  *   rocks data gnugo|import|make|info ...   (training data: docs/data-format.md)
  *   rocks train [--config JSON] [flags] --run DIR | --resume DIR   (supervised training)
  *   rocks match|eval ...  (GTP referee: cmd_match.c)   rocks heatmap GAME.sgf ... (cmd_heatmap.c)
+ *   rocks replay serve|stats|checkpoint ...   (replay service: docs/replay.md)
+ *   rocks bench replay [--episodes N] [--batch B] [--seconds S] [--memory]
  *   rocks version
  *
  * Only this file exits; errors from the library are printed with their message.
@@ -113,6 +115,10 @@ static void usage(FILE *f) {
           "  eval              --model CKPT [--visits V (200)]: rocks gtp --model vs GNU Go level 10,\n"
           "                    20 games, 9x9, <= 81 moves, komi 7.5 (match flags apply; other flags go to gtp)\n"
           "  heatmap GAME.sgf  --model CKPT --out DIR: policy heatmap PNG per position + contact sheet\n"
+          "  replay serve      the replay service (gRPC): --listen ADDR --dir DIR --capacity P\n"
+          "      --samples-per-insert X (4) --min-size N (1000) --error-buffer E (smallest safe) (docs/replay.md)\n"
+          "  replay stats|checkpoint --addr ADDR   ask a running replay service\n"
+          "  bench replay      replay service pushes/s and sampled positions/s over loopback\n"
           "  version           print the version\n");
 }
 
@@ -724,6 +730,7 @@ int main(int argc, char **argv) {
     if (argc >= 3 && !strcmp(argv[2], "playouts")) return cmd_bench_playouts(argc - 3, argv + 3);
     if (argc >= 3 && !strcmp(argv[2], "mcts")) return cmd_bench_mcts(argc - 3, argv + 3);
     if (argc >= 3 && !strcmp(argv[2], "nn")) return cmd_bench_nn(argc - 3, argv + 3);
+    if (argc >= 3 && !strcmp(argv[2], "replay")) return cmd_bench_replay(argc - 3, argv + 3);
     die_usage("bench: unknown benchmark '%s' (known: playouts, mcts, nn)", argc >= 3 ? argv[2] : "");
   }
   if (!strcmp(cmd, "model")) return cmd_model(argc - 2, argv + 2);
@@ -733,6 +740,7 @@ int main(int argc, char **argv) {
   if (!strcmp(cmd, "match")) return cmd_match(argc - 2, argv + 2);
   if (!strcmp(cmd, "eval")) return cmd_eval(argc - 2, argv + 2);
   if (!strcmp(cmd, "heatmap")) return cmd_heatmap(argc - 2, argv + 2);
+  if (!strcmp(cmd, "replay")) return cmd_replay(argc - 2, argv + 2);
   if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
     printf("rocks %s\n", ROCKS_VERSION);
     return 0;
