@@ -19,4 +19,8 @@ int cli_parse_int_list(const char *flag, const char *s, int *out, int max, long 
 /* "42s", "3m05s", "1h02m" or "?" for a duration in seconds. */
 void cli_fmt_secs(double s, char *out, size_t len);
 
+/* cmd_experiment.c: exec the Python harness (python -m rocks.exp). */
+int cmd_experiment(int argc, char **argv);
+int cmd_sweep(int argc, char **argv);
+
 #endif

@@ -105,6 +105,11 @@ static void usage(FILE *f) {
           "      --batch B and --steps N | --epochs E | --flop-budget F   (256, epochs 1)\n"
           "      --eval-every N (500) --ckpt-every N (1000) --log-every N (100) --seed S --threads T\n"
           "      --buffer N (shuffle buffer, 0 = all) --symmetries 0|1 --prefetch N --quiet\n"
+          "  experiment new SLUG  experiments/YYYY-MM-DD_HH-MM-SLUG/ (script, data/, figures/, report.md)\n"
+          "      --root DIR      experiments folder (default: the repository's experiments/)\n"
+          "  sweep             random search + successive halving of rocks train under a FLOP budget\n"
+          "      --space JSON --budget-flops F --out DIR  [--configs N (9)] [--eta E (3)] [--seed S]\n"
+          "      [--parallel P (4)] [--executor local|slurm] [--objective COL (val_loss)]   docs/experiments.md\n"
           "  version           print the version\n");
 }
 
@@ -722,6 +727,8 @@ int main(int argc, char **argv) {
   if (!strcmp(cmd, "coordcheck")) return cmd_coordcheck(argc - 2, argv + 2);
   if (!strcmp(cmd, "data")) return cmd_data(argc - 2, argv + 2);
   if (!strcmp(cmd, "train")) return cmd_train(argc - 2, argv + 2);
+  if (!strcmp(cmd, "experiment")) return cmd_experiment(argc - 2, argv + 2);
+  if (!strcmp(cmd, "sweep")) return cmd_sweep(argc - 2, argv + 2);
   if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
     printf("rocks %s\n", ROCKS_VERSION);
     return 0;
