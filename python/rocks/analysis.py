@@ -58,7 +58,7 @@ def power_law_fit(C, L, irreducible=False, E0=None):
 
         p0 = [np.log(max(e0, 1e-12)), la0 + b0 * mx, b0]
         try:
-            p, _ = curve_fit(f, lx, ly, p0=p0, maxfev=20000)
+            p, _ = curve_fit(f, lx, ly, p0=p0, maxfev=20000, ftol=1e-14, xtol=1e-14, gtol=1e-14)
         except RuntimeError as e:
             raise ValueError("power_law_fit with E did not converge: %s" % e)
         fit = PowerLaw(a=float(np.exp(p[1] - p[2] * mx)), b=float(p[2]), E=float(np.exp(p[0])), n=int(x.size))
@@ -144,7 +144,7 @@ def lr_optima(df, lr="lr", loss="val_loss", group="width", fit_points=5):
     import pandas as pd
     d = pd.DataFrame(df)
     groups = [group] if isinstance(group, str) else list(group or [])
-    keys = d.groupby(groups) if groups else [((), d)]
+    keys = (d.groupby(groups[0]) if len(groups) == 1 else d.groupby(groups)) if groups else [((), d)]
     rows = []
     for key, g in keys:
         g = g.dropna(subset=[lr, loss]).groupby(lr, as_index=False)[loss].mean().sort_values(lr)

@@ -25,7 +25,7 @@ RESULTS_BEGIN, RESULTS_END = "<!-- rocks.exp results: begin -->", "<!-- rocks.ex
 
 def validate_slug(slug):
     """Lowercase letters, digits and single hyphens between them, 3..60 characters."""
-    if not isinstance(slug, str) or not 3 <= len(slug) <= 60 or not SLUG_RE.match(slug):
+    if not isinstance(slug, str) or not 3 <= len(slug) <= 60 or not SLUG_RE.fullmatch(slug):
         raise ExpError("bad experiment slug %r: use 3..60 characters of lowercase letters, digits and single "
                        "hyphens (not at the ends), e.g. 'scaling-law-9x9'" % (slug,))
     return slug

@@ -63,7 +63,7 @@ class Job:
     cwd: str = None
 
     def __post_init__(self):
-        if not NAME_RE.match(self.name or ""):
+        if not NAME_RE.fullmatch(self.name or ""):
             raise ExpError("bad job name %r: use letters, digits and . _ = , + - (at most 120)" % self.name)
         if (self.argv is None) == (self.fn is None):
             raise ExpError("job %s: give exactly one of argv and fn" % self.name)
@@ -114,7 +114,10 @@ def model_info(model="b6c64", size=9, features="agz", param="sp", base_channels=
             mm = re.search(pat, p.stdout)
             if not mm:
                 raise ExpError("cannot parse `%s` output:\n%s" % (" ".join(argv), p.stdout))
-            out[name] = float(mm.group(1)) * _UNITS[mm.group(2)]
+            # printed with 3 decimals: add the rounding bound so that planned FLOPs are an upper bound
+            frac = mm.group(1).split(".")[1] if "." in mm.group(1) else ""
+            slack = 0.5 * 10.0 ** -len(frac) if name != "params" else 0.0
+            out[name] = (float(mm.group(1)) + slack) * _UNITS[mm.group(2)]
         _info_cache[key] = out
     return dict(_info_cache[key])
 
@@ -136,8 +139,9 @@ def _flag(k):
 
 def train_job(name, out, rocks=None, **cfg):
     """A `rocks train` job. cfg holds rocks train keys (docs/train.md): train, val, model, lr, batch,
-    steps | epochs | flop_budget, param, ... Planned FLOPs: flop_budget, or training FLOPs per sample
-    x batch x steps (epochs: x dataset positions). Booleans are passed as 0/1."""
+    steps | epochs | flop_budget, param, ... Planned FLOPs (an upper bound): flop_budget, or training
+    FLOPs per sample x batch x steps (epochs: steps = epochs x dataset positions / batch). Booleans
+    are passed as 0/1."""
     rocks = rocks or rocks_bin()
     if "train" not in cfg:
         raise ExpError("train job %s: 'train' (dataset) is required" % name)
@@ -171,7 +175,9 @@ def train_job(name, out, rocks=None, **cfg):
     if "quiet" not in cfg:
         argv.append("--quiet")
     params = dict(cfg, model=model, params=info["params"], flops_per_sample=info["train_flops"])
-    return Job(name=name, argv=argv, out=out, kind="train", flops=steps * per_step, params=params,
+    # planned FLOPs: an upper bound (rocks train floors budget / exact FLOPs per step)
+    planned = float(cfg["flop_budget"]) if cfg.get("flop_budget") is not None else steps * per_step
+    return Job(name=name, argv=argv, out=out, kind="train", flops=planned, params=params,
                resume_argv=[rocks, "train", "--resume", out, "--quiet"])
 
 
