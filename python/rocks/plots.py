@@ -4,6 +4,7 @@
     power_law(C, L, fit, path, ci=None)          points + fitted L(C) (+ bootstrap band)
     frontier(curves, frontier, path, nfit=None)  curves per size + min-loss envelope; N_opt(C) panel
     lr_curves(df, path, optima=None)             loss vs lr per width (one panel per param)
+    bars(labels, values, path, ylabel)           a bar chart (speed ratios)
 """
 import os
 import tempfile
@@ -127,4 +128,22 @@ def lr_curves(df, path, lr="lr", loss="val_loss", width="width", panel="param", 
         ax.legend(fontsize=7)
     if title:
         fig.suptitle(title)
+    return _save(fig, path)
+
+
+def bars(labels, values, path, ylabel, log=False, title=None, annotate="%.0fx"):
+    """A bar chart (e.g. speed ratios), each bar annotated with its value."""
+    fig, ax = plt.subplots(figsize=(max(4, 1.6 * len(labels)), 4))
+    xs = np.arange(len(labels))
+    ax.bar(xs, values, color="tab:blue")
+    for x, v in zip(xs, values):
+        ax.annotate(annotate % v, (x, v), ha="center", va="bottom", fontsize=8)
+    ax.set_xticks(xs)
+    ax.set_xticklabels(labels, fontsize=8, rotation=15)
+    if log:
+        ax.set_yscale("log")
+    ax.set_ylabel(ylabel)
+    if title:
+        ax.set_title(title)
+    ax.grid(True, axis="y", which="both", alpha=0.3)
     return _save(fig, path)

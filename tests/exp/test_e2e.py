@@ -30,7 +30,8 @@ def test_template_end_to_end(tmp_path, dataset, rocks_bin, env):
     report = open(os.path.join(folder, "report.md")).read()
     block = report[report.index(RESULTS_BEGIN):report.index(RESULTS_END)]
     assert "| b1c8 |" in block and "| b2c16 |" in block and "figures/loss-vs-flops.png" in block
-    markers = glob.glob(os.path.join(folder, "data", "runs", "*", "job.json"))
+    assert "Smoke run" in block
+    markers = glob.glob(os.path.join(folder, "data", "runs", "smoke", "*", "job.json"))
     assert len(markers) == 2
     mtimes = [os.path.getmtime(m) for m in sorted(markers)]
     p = subprocess.run(run, capture_output=True, text=True, env=env, timeout=120)

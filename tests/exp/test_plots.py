@@ -32,6 +32,7 @@ def test_all_figures(tmp_path):
     lr = pd.DataFrame([{"param": p, "width": w, "lr": x, "val_loss": 2 + (np.log(x) + 6) ** 2 / w}
                        for p in ("sp", "mup") for w in (64, 128) for x in np.logspace(-4, -1, 7)])
     out.append(P.lr_curves(lr, str(tmp_path / "lr.png"), optima=A.lr_optima(lr, group=["param", "width"])))
+    out.append(P.bars(["playouts", "mcts"], [120.0, 95.0], str(tmp_path / "bars.png"), "speedup", log=True))
     for p in out:
         assert is_png(p), p
     leftovers = [f for d, _, fs in os.walk(str(tmp_path)) for f in fs if f.startswith(".tmp")]

@@ -177,3 +177,18 @@ def test_make_executor(tmp_path, monkeypatch):
         make_executor("kubernetes")
     with pytest.raises(ExpError, match="bad Slurm options"):
         make_executor({"executor": "slurm", "bogus": 1})
+
+
+def test_progress_lines(tmp_path):
+    import io
+    jobs = fake_jobs(tmp_path, 3, secs=0.3)
+    buf = io.StringIO()
+    run_jobs(jobs, limit=2, stream=buf, label="lbl", heartbeat_s=0.1)
+    text = buf.getvalue()
+    assert "[lbl] 3 job(s) to run, at most 2 at a time, local executor" in text
+    assert text.count("[lbl] start ") == 3 and text.count(" rc=0 in ") == 3
+    assert "3/3 finished, 0 running, 0 queued" in text
+    assert "[lbl] running: j0" in text  # heartbeat
+    buf = io.StringIO()
+    run_jobs(jobs, limit=2, stream=buf, label="lbl")
+    assert buf.getvalue() == "[lbl] 3 job(s) already done, skipped\n"

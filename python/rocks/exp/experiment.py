@@ -90,7 +90,7 @@ def main():
     ap.add_argument("--smoke", action="store_true", help="tiny jobs to check the pipeline")
     args = ap.parse_args()
 
-    exp = Experiment(HERE, budget_flops=1e15, executor=args.executor, max_parallel=args.parallel)
+    exp = Experiment(HERE, budget_flops=1e15, executor=args.executor, max_parallel=args.parallel, smoke=args.smoke)
     models = ["b1c8", "b2c16"] if args.smoke else ["b2c32", "b4c48"]
     flops = 2e8 if args.smoke else 1e14
     jobs = [exp.train("train-%s" % m, train=args.train, val=args.val, model=m, flop_budget=flops,
@@ -148,10 +148,12 @@ class Experiment:
                   would exceed it are refused before anything starts
     executor      None/'local'/'slurm'/dict/executor object (see runner.make_executor)
     max_parallel  jobs at a time (default 4)
+    smoke         a pipeline check with tiny jobs: job folders go to data/runs/smoke/ (so the real
+                  run does not take them for its own) and the report block is marked as a smoke run
     """
 
     def __init__(self, folder=None, budget_flops=None, executor=None, max_parallel=DEFAULT_LIMIT,
-                 label=None, progress=True):
+                 label=None, progress=True, smoke=False):
         if folder is None:
             main = sys.modules.get("__main__")
             folder = os.path.dirname(os.path.abspath(getattr(main, "__file__", None) or "."))
@@ -166,6 +168,7 @@ class Experiment:
         self.max_parallel = int(max_parallel)
         self.label = label or os.path.basename(self.folder)
         self.progress = progress
+        self.smoke = bool(smoke)
 
     # paths
     def data(self, name):
@@ -175,7 +178,7 @@ class Experiment:
         return os.path.join(self.folder, "figures", name)
 
     def job_dir(self, name):
-        return os.path.join(self.folder, "data", "runs", name)
+        return os.path.join(self.folder, "data", "runs", *(["smoke"] if self.smoke else []), name)
 
     # jobs
     def train(self, name, **cfg):
@@ -198,9 +201,9 @@ class Experiment:
         return J.Job(name=name, fn=fn, out=self.job_dir(name), kind="fn", flops=flops, params=params or {})
 
     def flops_spent(self):
-        """FLOPs of every finished job of this experiment (their done markers)."""
+        """FLOPs of every finished job of this experiment, smoke runs included (their done markers)."""
         total = 0.0
-        for m in glob.glob(os.path.join(self.folder, "data", "runs", "*", "job.json")):
+        for m in glob.glob(os.path.join(self.folder, "data", "runs", "**", "job.json"), recursive=True):
             try:
                 with open(m) as f:
                     total += float(json.load(f).get("flops", 0))
@@ -310,6 +313,8 @@ class Experiment:
         markers) with `markdown`; the hand-written text around it is kept."""
         path = os.path.join(self.folder, "report.md")
         text = open(path).read() if os.path.isfile(path) else report_template(os.path.basename(self.folder))
+        if self.smoke:
+            markdown = "**Smoke run (tiny jobs, --smoke): these are not results.**\n\n" + markdown
         block = "%s\n%s\n%s" % (RESULTS_BEGIN, markdown.rstrip("\n"), RESULTS_END)
         if RESULTS_BEGIN in text and RESULTS_END in text:
             a = text.index(RESULTS_BEGIN)

@@ -48,6 +48,7 @@ class Job:
     stdout   file (relative to out) that receives the command's stdout, or None (-> job.log)
     resume_argv  command to continue a started-but-unfinished job (rocks train --resume)
     env, cwd extra environment variables and working folder of the command
+    total_steps  train jobs: planned steps (progress lines read the step from OUT/metrics.csv)
     fn       instead of argv: a Python callable fn(job) run in a thread (tests, fake objectives)
     """
     name: str
@@ -61,6 +62,7 @@ class Job:
     fn: object = None
     env: dict = field(default_factory=dict)
     cwd: str = None
+    total_steps: int = None
 
     def __post_init__(self):
         if not NAME_RE.fullmatch(self.name or ""):
@@ -81,6 +83,20 @@ class Job:
                 return json.load(f)
         except (OSError, ValueError):
             return None
+
+    def progress(self):
+        """'step S/T' of a running train job (from the last row of OUT/metrics.csv), else ''."""
+        if self.kind != "train" or not self.out:
+            return ""
+        try:
+            with open(os.path.join(self.out, "metrics.csv"), "rb") as f:
+                f.seek(0, 2)
+                f.seek(max(0, f.tell() - 4096))
+                last = [ln for ln in f.read().decode(errors="replace").splitlines() if ln[:1].isdigit()]
+            step = int(last[-1].split(",")[0]) if last else 0
+        except (OSError, ValueError):
+            step = 0
+        return "step %d/%s" % (step, self.total_steps if self.total_steps else "?")
 
     def command_line(self):
         return " ".join(shlex.quote(str(a)) for a in self.argv) if self.argv else "<python %s>" % self.name
@@ -177,7 +193,7 @@ def train_job(name, out, rocks=None, **cfg):
     params = dict(cfg, model=model, params=info["params"], flops_per_sample=info["train_flops"])
     # planned FLOPs: an upper bound (rocks train floors budget / exact FLOPs per step)
     planned = float(cfg["flop_budget"]) if cfg.get("flop_budget") is not None else steps * per_step
-    return Job(name=name, argv=argv, out=out, kind="train", flops=planned, params=params,
+    return Job(name=name, argv=argv, out=out, kind="train", flops=planned, params=params, total_steps=steps,
                resume_argv=[rocks, "train", "--resume", out, "--quiet"])
 
 

@@ -296,11 +296,12 @@ def _prepare(job):
 
 
 def run_jobs(jobs, executor=None, limit=DEFAULT_LIMIT, budget_flops=None, spent_flops=0.0,
-             check=True, progress=True, label="exp", stream=None, poll_s=None):
+             check=True, progress=True, label="exp", stream=None, poll_s=None, heartbeat_s=60.0):
     """Runs the jobs (at most `limit` at a time) and returns one Result per job, in order.
     Done jobs are skipped. With budget_flops: raises ExpError before starting anything when
     spent_flops + the planned FLOPs of the jobs to run exceed it. With check: raises ExpError after
-    the pool drained if any job failed (its log path in the message)."""
+    the pool drained if any job failed (its log path in the message). Progress: a line per start
+    and end, and every heartbeat_s seconds a line with each running job's time (and step)."""
     executor = executor or LocalExecutor()
     stream = stream or sys.stderr
     if limit < 1:
@@ -331,6 +332,7 @@ def run_jobs(jobs, executor=None, limit=DEFAULT_LIMIT, budget_flops=None, spent_
         % (total, limit, executor.name, planned))
     local = LocalExecutor()
     queue, running, durations, failed = list(todo), [], [], []
+    last_beat = time.monotonic()
     if poll_s is None:
         poll_s = getattr(executor, "poll_s", 0.05)
     try:
@@ -365,6 +367,12 @@ def run_jobs(jobs, executor=None, limit=DEFAULT_LIMIT, budget_flops=None, spent_
                     % ("done" if rc == 0 else "FAILED", job.name, rc, fmt_secs(dt), total - left, total,
                        len(still), len(queue), fmt_secs(time.monotonic() - t0), fmt_secs(eta)))
             running = still
+            now = time.monotonic()
+            if running and heartbeat_s and now - last_beat >= heartbeat_s:
+                last_beat = now
+                say("running: %s | %d queued, %s elapsed" % (", ".join(
+                    "%s (%s%s)" % (j.name, fmt_secs(now - ts), (", " + j.progress()) if j.progress() else "")
+                    for j, _, _, ts in running), len(queue), fmt_secs(now - t0)))
             if running:
                 time.sleep(poll_s)
     except BaseException:
