@@ -188,6 +188,7 @@ def test_progress_lines(tmp_path):
     assert "[lbl] 3 job(s) to run, at most 2 at a time, local executor" in text
     assert text.count("[lbl] start ") == 3 and text.count(" rc=0 in ") == 3
     assert "3/3 finished, 0 running, 0 queued" in text
+    assert [text.count("%d/3 finished" % k) for k in (1, 2, 3)] == [1, 1, 1]
     assert "[lbl] running: j0" in text  # heartbeat
     buf = io.StringIO()
     run_jobs(jobs, limit=2, stream=buf, label="lbl")

@@ -346,13 +346,14 @@ def run_jobs(jobs, executor=None, limit=DEFAULT_LIMIT, budget_flops=None, spent_
                 say("start %s (%s)%s" % (job.name, job.kind, " resumed" if argv is job.resume_argv and argv else ""))
             for ex in {id(e): e for _, e, _, _ in running}.values():
                 ex.refresh([h for _, e, h, _ in running if e is ex])
-            still = []
+            still, finished = [], []
             for job, ex, h, ts in running:
                 rc = ex.poll(h)
                 if rc is None:
                     still.append((job, ex, h, ts))
-                    continue
-                dt = time.monotonic() - ts
+                else:
+                    finished.append((job, rc, time.monotonic() - ts))
+            for job, rc, dt in finished:
                 durations.append(dt)
                 if rc == 0:
                     write_marker(job, rc, dt, _actual_flops(job))
@@ -360,12 +361,14 @@ def run_jobs(jobs, executor=None, limit=DEFAULT_LIMIT, budget_flops=None, spent_
                 else:
                     results[job.name] = Result(job, "failed", rc, dt)
                     failed.append(job)
+            for i, (job, rc, dt) in enumerate(finished):
                 left = len(queue) + len(still)
                 mean = sum(durations) / len(durations)
                 eta = mean * ((left + limit - 1) // limit) if left else 0
                 say("%s %s rc=%d in %s | %d/%d finished, %d running, %d queued | %s elapsed, ETA ~%s"
-                    % ("done" if rc == 0 else "FAILED", job.name, rc, fmt_secs(dt), total - left, total,
-                       len(still), len(queue), fmt_secs(time.monotonic() - t0), fmt_secs(eta)))
+                    % ("done" if rc == 0 else "FAILED", job.name, rc, fmt_secs(dt),
+                       total - left - (len(finished) - 1 - i), total, len(still), len(queue),
+                       fmt_secs(time.monotonic() - t0), fmt_secs(eta)))
             running = still
             now = time.monotonic()
             if running and heartbeat_s and now - last_beat >= heartbeat_s:
