@@ -137,6 +137,7 @@ def test_slurm_failed_and_vanished_jobs(tmp_path, fake_slurm, monkeypatch):
     with pytest.raises(ExpError, match=r"1 job\(s\) failed: j00"):
         run_jobs(lost, SlurmExecutor(poll_s=0.05, vanish_grace_s=0.2), progress=False)
     assert not lost[0].done()
+    assert "left the queue (GONE) without an exit status" in open(os.path.join(lost[0].out, "job.log")).read()
 
 
 def test_slurm_sbatch_errors(tmp_path, monkeypatch):

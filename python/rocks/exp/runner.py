@@ -217,6 +217,12 @@ class SlurmExecutor:
         if now - h["gone_since"] < self.grace:
             return None
         h["state"] = state or "GONE"
+        try:
+            with open(os.path.join(h["out"], "job.log"), "a") as f:
+                f.write("rocks.exp: Slurm job %s left the queue (%s) without an exit status: killed, timed out "
+                        "or lost; counted as failed (exit status 250)\n" % (h["id"], h["state"]))
+        except OSError:
+            pass
         return 250
 
     def cancel(self, h):
