@@ -6,6 +6,7 @@ jobs carry their planned training FLOPs (from `rocks model info` x batch x steps
 --flop-budget), which the runner checks against the experiment's budget before starting them.
 """
 import json
+import math
 import os
 import re
 import shlex
@@ -141,7 +142,7 @@ def model_info(model="b6c64", size=9, features="agz", param="sp", base_channels=
 def dataset_positions(path, rocks=None):
     """Number of positions in a dataset folder or shard (`rocks data info`)."""
     p = subprocess.run([rocks or rocks_bin(), "data", "info", path], capture_output=True, text=True)
-    m = re.search(r"total: .*?(\d+) positions", p.stdout)
+    m = re.search(r"total: .*?\b(\d+) positions", p.stdout)
     if p.returncode != 0 or not m:
         raise ExpError("rocks data info %s failed: %s" % (path, p.stderr.strip() or p.stdout.strip()))
     return int(m.group(1))
@@ -180,7 +181,7 @@ def train_job(name, out, rocks=None, **cfg):
         steps = int(cfg["steps"])
     else:
         epochs = float(cfg.get("epochs", 1))
-        steps = max(1, int(epochs * dataset_positions(cfg["train"], rocks) // batch))
+        steps = max(1, math.ceil(epochs * dataset_positions(cfg["train"], rocks) / batch))  # as rocks train
     argv = [rocks, "train", "--run", out]
     for k, v in cfg.items():
         if k == "size":
