@@ -6,7 +6,6 @@
 Exit status: 0 ok, 1 failure (message on stderr), 2 usage error.
 """
 import argparse
-import os
 import sys
 
 from .experiment import new_experiment
@@ -35,7 +34,8 @@ def _positive_float(s):
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     if not argv or argv[0] not in ("new", "sweep"):
-        sys.stderr.write("usage: %s experiment new SLUG [--root DIR] | %s sweep --space JSON --budget-flops F --out DIR ...\n" % (PROG, PROG))
+        sys.stderr.write("usage: %s experiment new SLUG [--root DIR]\n"
+                         "       %s sweep --space JSON --budget-flops F --out DIR ...\n" % (PROG, PROG))
         return 2
     cmd, rest = argv[0], argv[1:]
     if cmd == "new":

@@ -164,8 +164,9 @@ def run_sweep(space, budget_flops, out, n_configs=9, eta=3, seed=1, parallel=4, 
     ex = make_executor(executor)
 
     def evaluate(trials):
-        jobs = [train_job("r%d-t%03d" % (t["rung"], t["trial"]), os.path.join(out, "runs", "r%d-t%03d" % (t["rung"], t["trial"])),
-                          flop_budget=t["flops"], **t["config"]) for t in trials]
+        names = ["r%d-t%03d" % (t["rung"], t["trial"]) for t in trials]
+        jobs = [train_job(n, os.path.join(out, "runs", n), flop_budget=t["flops"], **t["config"])
+                for n, t in zip(names, trials)]
         for j in jobs:
             j.cwd = out
         results = run_jobs(jobs, ex, parallel, check=False, label="sweep")
