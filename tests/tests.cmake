@@ -143,3 +143,19 @@ if(EXISTS ${CMAKE_SOURCE_DIR}/tests/replay/test_replay_service.py)
            $<TARGET_FILE:rocks> ${CMAKE_SOURCE_DIR}/src/replay)
   set_tests_properties(replay_service PROPERTIES TIMEOUT 300)
 endif()
+# exp --------------------------------------------------------------------------------------
+# exp_pytest: the research harness (tests/exp): experiment folders and slugs, the job pool's limit
+# (fake jobs recording their overlap), resume, FLOP budget, the Slurm executor (fake sbatch/squeue
+# on PATH), power-law/bootstrap/frontier/LR fits on synthetic data, plots, the sweep's budget on a
+# fake objective and a real tiny `rocks sweep`, and `rocks experiment new` + its template end to end.
+# exp_cli: cmd_experiment.c's errors and a real `rocks experiment new` (also under ASan).
+if(TARGET rocks_python AND EXISTS ${CMAKE_SOURCE_DIR}/tests/exp)
+  add_test(NAME exp_pytest COMMAND ${ROCKS_PY} -m pytest -q -p no:cacheprovider ${CMAKE_SOURCE_DIR}/tests/exp)
+  set_tests_properties(exp_pytest PROPERTIES TIMEOUT 300
+                       ENVIRONMENT "PYTHONPATH=${CMAKE_BINARY_DIR}/python;ROCKS_BIN=$<TARGET_FILE:rocks>")
+endif()
+if(EXISTS ${CMAKE_SOURCE_DIR}/tests/exp/cli_check.py)
+  add_test(NAME exp_cli COMMAND ${ROCKS_PY} ${CMAKE_SOURCE_DIR}/tests/exp/cli_check.py $<TARGET_FILE:rocks>
+           ${CMAKE_BINARY_DIR}/exp_cli)
+endif()
+# exp: end ---------------------------------------------------------------------------------

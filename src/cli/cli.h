@@ -26,5 +26,8 @@ int cmd_heatmap(int argc, char **argv); /* cmd_heatmap.c */
 
 int cmd_replay(int argc, char **argv);       /* cmd_replay.c */
 int cmd_bench_replay(int argc, char **argv); /* cmd_replay.c */
+/* cmd_experiment.c: exec the Python harness (python -m rocks.exp). */
+int cmd_experiment(int argc, char **argv);
+int cmd_sweep(int argc, char **argv);
 
 #endif

@@ -119,6 +119,11 @@ static void usage(FILE *f) {
           "      --samples-per-insert X (4) --min-size N (1000) --error-buffer E (smallest safe) (docs/replay.md)\n"
           "  replay stats|checkpoint --addr ADDR   ask a running replay service\n"
           "  bench replay      replay service pushes/s and sampled positions/s over loopback\n"
+          "  experiment new SLUG  experiments/YYYY-MM-DD_HH-MM-SLUG/ (script, data/, figures/, report.md)\n"
+          "      --root DIR      experiments folder (default: the repository's experiments/)\n"
+          "  sweep             random search + successive halving of rocks train under a FLOP budget\n"
+          "      --space JSON --budget-flops F --out DIR  [--configs N (9)] [--eta E (3)] [--seed S]\n"
+          "      [--parallel P (4)] [--executor local|slurm] [--objective COL (val_loss)]   docs/experiments.md\n"
           "  version           print the version\n");
 }
 
@@ -741,6 +746,8 @@ int main(int argc, char **argv) {
   if (!strcmp(cmd, "eval")) return cmd_eval(argc - 2, argv + 2);
   if (!strcmp(cmd, "heatmap")) return cmd_heatmap(argc - 2, argv + 2);
   if (!strcmp(cmd, "replay")) return cmd_replay(argc - 2, argv + 2);
+  if (!strcmp(cmd, "experiment")) return cmd_experiment(argc - 2, argv + 2);
+  if (!strcmp(cmd, "sweep")) return cmd_sweep(argc - 2, argv + 2);
   if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
     printf("rocks %s\n", ROCKS_VERSION);
     return 0;
