@@ -22,26 +22,7 @@
 #include "play/match.h"
 #include "util/util.h"
 
-static int failures = 0;
-static int checks = 0;
-
-static bool check_at(bool ok, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static bool check_at(bool ok, int line, const char *fmt, ...) {
-  checks++;
-  if (ok) return true;
-  failures++;
-  va_list ap;
-  va_start(ap, fmt);
-  fprintf(stderr, "test_match.c:%d: FAILED: ", line);
-  vfprintf(stderr, fmt, ap);
-  fputc('\n', stderr);
-  va_end(ap);
-  return false;
-}
-
-#define CHECK(cond) check_at((cond), __LINE__, "%s", #cond)
-#define CHECKF(cond, ...) check_at((cond), __LINE__, __VA_ARGS__)
+#include "check.h"
 #define NEAR(a, b, tol) (fabs((double)(a) - (double)(b)) <= (tol))
 
 #define FAKE "/usr/bin/python3 tests/play/fake_engine.py"
@@ -370,7 +351,6 @@ int main(void) {
   free(b);
   char cmd[400];
   snprintf(cmd, sizeof cmd, "rm -rf '%s'", root_);
-  if (failures == 0 && system(cmd) != 0) fprintf(stderr, "test_match: could not remove %s\n", root_);
-  printf("test_match: %d checks, %d failed\n", checks, failures);
-  return failures ? 1 : 0;
+  if (check_failures == 0 && system(cmd) != 0) fprintf(stderr, "test_match: could not remove %s\n", root_);
+  return check_report("test_match");
 }

@@ -25,22 +25,7 @@
 #include "replay/store.h"
 #include "replay/wal.h"
 
-static int failures = 0, checks = 0;
-static bool check_at(bool ok, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static bool check_at(bool ok, int line, const char *fmt, ...) {
-  checks++;
-  if (ok) return true;
-  failures++;
-  va_list ap;
-  va_start(ap, fmt);
-  fprintf(stderr, "test_replay.c:%d: FAILED: ", line);
-  vfprintf(stderr, fmt, ap);
-  fputc('\n', stderr);
-  va_end(ap);
-  return false;
-}
-#define CHECK(cond) check_at((cond), __LINE__, "%s", #cond)
-#define CHECKF(cond, ...) check_at((cond), __LINE__, __VA_ARGS__)
+#include "check.h"
 
 /* ============================================================================== limiter === */
 
@@ -552,6 +537,5 @@ int main(void) {
   char cmd[128];
   snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp);
   if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", tmp);
-  printf("test_replay: %d checks, %d failures\n", checks, failures);
-  return failures ? 1 : 0;
+  return check_report("test_replay");
 }
