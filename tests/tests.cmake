@@ -15,6 +15,8 @@ rocks_c_test(test_rules ${CMAKE_SOURCE_DIR}/tests/rules)
 rocks_c_test(test_sgf)
 rocks_c_test(test_gtp)
 rocks_c_test(test_mcts)
+# test_player: NN evaluator symmetries/softmax, NN genmove, size refusal, clocks, analysis commands.
+rocks_c_test(test_player)
 
 # Differential test against GNU Go over GTP (needs /usr/games/gnugo).
 if(EXISTS ${CMAKE_SOURCE_DIR}/tests/test_gnugo_diff.c)

@@ -19,4 +19,7 @@ int cli_parse_int_list(const char *flag, const char *s, int *out, int max, long 
 /* "42s", "3m05s", "1h02m" or "?" for a duration in seconds. */
 void cli_fmt_secs(double s, char *out, size_t len);
 
+/* Subcommands in their own files. */
+int cmd_gtp(int argc, char **argv); /* cmd_gtp.c */
+
 #endif
