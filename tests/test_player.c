@@ -297,15 +297,15 @@ static void test_gtp_size_and_clock(void) {
   expect(e, "loadsgf tests/sgf/handicap.sgf", "= \n\n");                  /* 9x9 */
   gtp_set_genmove(e, budget_hook, NULL);
   expect(e, "clear_board", "= \n\n");
-  /* main time: (left - lag) / max(empty/2, 10) = (5 - 0.05) / 40 on the empty 9x9 board */
+  /* main time: left / max(empty/2, 10) - lag = 5 / 40 - 0.05 on the empty 9x9 board */
   expect(e, "time_settings 5 0 0", "= \n\n");
   expect(e, "genmove b", "= pass\n\n");
-  CHECK(fabs(seen_budget - 4.95 / 40) < 1e-9, "main-time budget %.6f", seen_budget);
+  CHECK(fabs(seen_budget - (5.0 / 40 - 0.05)) < 1e-9, "main-time budget %.6f", seen_budget);
   /* byo-yomi only: the period over its stones */
   expect(e, "clear_board", "= \n\n");
   expect(e, "time_settings 0 10 2", "= \n\n");
   expect(e, "genmove b", "= pass\n\n");
-  CHECK(fabs(seen_budget - 9.95 / 2) < 1e-9, "byo-yomi budget %.6f", seen_budget);
+  CHECK(fabs(seen_budget - (10.0 / 2 - 0.05)) < 1e-9, "byo-yomi budget %.6f", seen_budget);
   /* the controller's time_left wins */
   expect(e, "time_left w 3 1", "= \n\n");
   expect(e, "genmove w", "= pass\n\n");

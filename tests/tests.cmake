@@ -108,3 +108,21 @@ if(TARGET test_ds AND NOT ROCKS_SANITIZE)
   set_tests_properties(train_stream_twin PROPERTIES TIMEOUT 300)
 endif()
 # data/train: end --------------------------------------------------------------------------
+
+# play -------------------------------------------------------------------------------------
+# The network player through the real CLI (tests/play): play_fixture trains the tiny networks
+# once per build dir (GNU Go games + rocks train); vs_random: 10/10 wins against random moves;
+# analyze: lz-/kata-analyze and genmove_analyze formats, termination, pv legality; time_game:
+# whole games under time_settings never overrun the clock.
+if(EXISTS ${CMAKE_SOURCE_DIR}/tests/play/make_net.py)
+  set(ROCKS_PLAY_DIR ${CMAKE_BINARY_DIR}/play-fixture)
+  add_test(NAME play_fixture COMMAND ${ROCKS_PY} ${CMAKE_SOURCE_DIR}/tests/play/make_net.py $<TARGET_FILE:rocks> ${ROCKS_PLAY_DIR})
+  set_tests_properties(play_fixture PROPERTIES FIXTURES_SETUP play_net)
+  foreach(t vs_random analyze time_game)
+    add_test(NAME play_${t} COMMAND ${ROCKS_PY} ${CMAKE_SOURCE_DIR}/tests/play/${t}.py $<TARGET_FILE:rocks> ${ROCKS_PLAY_DIR})
+    set_tests_properties(play_${t} PROPERTIES FIXTURES_REQUIRED play_net)
+  endforeach()
+  set_tests_properties(play_fixture play_vs_random play_analyze play_time_game PROPERTIES LABELS slow TIMEOUT 600)
+  set_tests_properties(play_fixture play_vs_random play_analyze play_time_game PROPERTIES RUN_SERIAL TRUE)
+endif()
+# play: end --------------------------------------------------------------------------------

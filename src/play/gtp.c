@@ -236,23 +236,24 @@ static void put_vertex(sbuf_t *out, const board_t *b, int move) {
 /* ------------------------------------------------------------------------------------------ */
 /* move generation and clocks                                                                  */
 
-/* Seconds to spend on this move (0 = no limit), docs/play.md:
+/* Seconds to spend on this move (0 = no limit), docs/play.md. lag = e->lag, the per-move
+ * margin for what the search cannot see (its last slice, answering, the controller's pipe):
  *   in byo-yomi (stones left > 0): the period's time left over its stones left, less the lag;
- *   in main time: what is left, less the lag, over max(empty points / 2, 10) moves (each move
- *     takes at most a tenth of what is left, so main time is never used up), or, when a
- *     byo-yomi follows, at least the per-stone byo-yomi time less the lag (the overrun is
- *     charged to the first period, which holds it).
- * Never below GTP_MIN_BUDGET (the player then answers from what it already has). */
+ *   in main time: what is left over max(empty points / 2, 10) moves, less the lag (each move
+ *     takes at most a tenth of what is left; once what is left falls below 10 lags, moves are
+ *     answered at once), or, when a byo-yomi follows, at least the per-stone byo-yomi time
+ *     less the lag (the overrun is charged to the first period, which holds it).
+ * Never below GTP_MIN_BUDGET (the player then answers after one slice of search, or at once). */
 static double clock_budget(const gtp_engine_t *e, int color) {
   const gtp_clock_t *k = &e->clock;
   if (k->unlimited || (!k->settings && !k->known[color])) return 0;
   double budget;
   if (k->stones[color] > 0) {
-    budget = (k->left[color] - e->lag) / k->stones[color];
+    budget = k->left[color] / k->stones[color] - e->lag;
   } else {
     int moves = e->board.nempty / 2;
     if (moves < 10) moves = 10;
-    budget = (k->left[color] - e->lag) / moves;
+    budget = k->left[color] / moves - e->lag;
     if (k->byo_time > 0 && k->byo_stones > 0 && k->byo_time / k->byo_stones - e->lag > budget)
       budget = k->byo_time / k->byo_stones - e->lag;
   }

@@ -33,7 +33,8 @@ player_config_t player_config_default(void) {
                            .net = NULL,
                            .mcts = mcts_config_default(),
                            .max_moves = 0,
-                           .min_resign_moves = -1};
+                           .min_resign_moves = -1,
+                           .pass_rules = true};
 }
 
 player_t *player_new(const player_config_t *cfg, rocks_error_t *err) {
@@ -75,6 +76,21 @@ const rocks_error_t *player_last_error(const player_t *p) { return &p->last; }
 mcts_t *player_mcts(player_t *p) { return p->m; }
 void player_last_stats(const player_t *p, player_stats_t *s) { *s = p->stats; }
 
+/* The network evaluator with the pass rule of the search (pass_rules): a pass gets prior 0
+ * unless the last move was a pass, so that visits go to real moves and the tree meets passes
+ * (and two-pass endings) only where the game is ending. */
+static int nn_eval(void *ctx, const void *const *states, int n, float *priors, float *values) {
+  player_t *p = ctx;
+  const int r = nneval_mcts(p->cfg.net, states, n, priors, values);
+  if (r != 0 || !p->cfg.pass_rules) return r;
+  for (int i = 0; i < n; i++) {
+    const board_t *b = states[i];
+    const int A = b->size * b->size + 1;
+    if (b->passes == 0) priors[(size_t)i * A + A - 1] = 0;
+  }
+  return 0;
+}
+
 /* Search objects for boards of `size`. */
 static rocks_status_t rebuild(player_t *p, int size) {
   mcts_delete(p->m);
@@ -90,7 +106,7 @@ static rocks_status_t rebuild(player_t *p, int size) {
   mcts_eval_fn fn = mcts_go_eval_rollout;
   void *ctx = p->go;
   if (p->cfg.eval == PLAYER_EVAL_UNIFORM) fn = mcts_go_eval_uniform;
-  if (p->cfg.eval == PLAYER_EVAL_NN) fn = nneval_mcts, ctx = p->cfg.net;
+  if (p->cfg.eval == PLAYER_EVAL_NN) fn = nn_eval, ctx = p;
   p->m = mcts_new(mcts_go_game(p->go), &p->cfg.mcts, fn, ctx, &p->last);
   return p->m ? ROCKS_OK : p->last.code;
 }
@@ -161,7 +177,28 @@ static rocks_status_t slice(player_t *p, int want) {
   return mcts_search(p->m, n, &p->last);
 }
 
-/* The answer for the searched root: resign, or the most visited move (pass if none). */
+/* The most visited non-pass root move (ties: the higher prior), or, when none has visits, the
+ * highest-prior one that does not fill an own eye; -1 if none. */
+static int best_non_pass(player_t *p) {
+  const int A = mcts_num_actions(p->m);
+  int32_t *visits = malloc(sizeof(int32_t) * (size_t)A);
+  double *prior = malloc(sizeof(double) * (size_t)A);
+  int best = -1;
+  if (visits && prior && mcts_root_stats(p->m, visits, NULL, prior) > 0)
+    for (int a = 0; a < A - 1; a++) {
+      if (visits[a] == 0 && (prior[a] <= 0 || board_is_eye(&p->board, board_policy_point(&p->board, a), p->board.to_play)))
+        continue;
+      if (best < 0 || visits[a] > visits[best] || (visits[a] == visits[best] && prior[a] > prior[best])) best = a;
+    }
+  free(visits);
+  free(prior);
+  return best;
+}
+
+/* The answer for the searched root: resign, or the most visited move (pass if none), with the
+ * pass rules for Tromp-Taylor scoring (docs/play.md): after the opponent's pass, pass iff the
+ * score on the board (every stone counts) wins; otherwise never pass first while a move that
+ * the search visited, or one that does not fill an own eye, is left. */
 static int choose(player_t *p) {
   if (!p->ready) return BOARD_PASS;
   const int min_moves = p->cfg.min_resign_moves >= 0 ? p->cfg.min_resign_moves : p->board.size * p->board.size / 4;
@@ -171,6 +208,17 @@ static int choose(player_t *p) {
   if (mcts_select_action(p->m, 0.0, &action, &e) != ROCKS_OK) {
     if (p->last.code == ROCKS_OK) p->last = e;
     return BOARD_PASS;
+  }
+  const int pass = p->board.size * p->board.size;
+  if (p->cfg.pass_rules) {
+    double score = board_score(&p->board, NULL, NULL);
+    if (p->board.to_play == COLOR_WHITE) score = -score;
+    if (p->board.passes == 1 && score > 0) {
+      action = pass; /* the game ends, won */
+    } else if (action == pass) {
+      const int other = best_non_pass(p);
+      if (other >= 0) action = other;
+    }
   }
   return board_policy_point(&p->board, action);
 }

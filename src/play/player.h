@@ -7,7 +7,11 @@
  * the previous one by played moves. A move's search stops at the visit target or at the time
  * budget, whichever comes first; with a budget, a slice of search is only started when the last
  * slice's duration still fits in what is left. Resignation: root value and best child's Q below
- * the threshold, and not before min_resign_moves moves. What it is not: multi-threaded (the
+ * the threshold, and not before min_resign_moves moves. Passing (pass_rules): a network taught
+ * on games scored with dead stones removed passes with the opponent's dead stones still on the
+ * board, which Tromp-Taylor counts, and lets an opponent who keeps playing live inside its
+ * area; so the player never passes first while it has a move that the search visited or that
+ * does not fill an own eye, and after the opponent's pass it passes iff the board's score wins. What it is not: multi-threaded (the
  * network evaluator uses the inference engine's threads inside each batch).
  */
 #ifndef ROCKS_PLAYER_H
@@ -35,6 +39,8 @@ typedef struct {
   mcts_config_t mcts;  /* search settings (mcts_config_default; resign disabled) */
   int max_moves;       /* tree positions this many moves past the root are scored (0: 2*N*N) */
   int min_resign_moves;/* no resignation before this many moves (-1: N*N/4, the default) */
+  bool pass_rules;     /* Tromp-Taylor pass rules of genmove (default true): after a pass, pass
+                        * iff the board's score wins; never pass first while a move is left */
 } player_config_t;
 
 player_config_t player_config_default(void);
