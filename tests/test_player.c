@@ -4,8 +4,14 @@
  * The networks here are small random ones with perturbed BatchNorm statistics (large logits, so
  * that a wrong symmetry shows); playing strength is tested by tests/play/vs_random.py.
  */
+#ifndef _POSIX_C_SOURCE
+#define _POSIX_C_SOURCE 200809L /* pipe, fdopen, nanosleep */
+#endif
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
+#include <time.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -385,6 +391,91 @@ static void test_gtp_analysis(void) {
   player_delete(p);
 }
 
+/* ---- gtp_run with the search thread: a pipe feeds commands with pauses ---- */
+
+typedef struct {
+  int fd;
+  const char *const *lines; /* NULL-terminated; "" entries are 150 ms pauses */
+} feeder_t;
+
+static void *feed(void *arg) {
+  feeder_t *f = arg;
+  for (const char *const *l = f->lines; *l; l++) {
+    if (!**l) {
+      struct timespec ts = {0, 150 * 1000000L};
+      nanosleep(&ts, NULL);
+      continue;
+    }
+    if (write(f->fd, *l, strlen(*l)) < 0) break;
+  }
+  close(f->fd);
+  return NULL;
+}
+
+static void test_gtp_run_analysis(void) {
+  goresnet_t *m = random_net(9, "agz", 1, 8, 9);
+  if (!m) return;
+  rocks_error_t err;
+  nneval_t *net = nneval_new_from_model(m, NULL, &err);
+  goresnet_delete(m);
+  player_config_t pc = player_config_default();
+  pc.eval = PLAYER_EVAL_NN;
+  pc.net = net;
+  pc.visits = 64;
+  pc.mcts.batch_size = 8;
+  pc.mcts.max_nodes = 20000; /* the pool fills during the pause: the thread then just waits */
+  player_t *p = player_new(&pc, &err);
+  gtp_config_t cfg = gtp_config_default();
+  cfg.size = 9;
+  gtp_engine_t *e = gtp_new(&cfg, &err);
+  gtp_set_genmove(e, player_genmove, p);
+  gtp_analyzer_t an = player_analyzer(p);
+  gtp_set_analyzer(e, &an);
+  static const char *const lines[] = {"play b E5\n", "lz-analyze w 2\n", "", "", "name\n",
+                                      "kata-analyze 3 maxmoves 2\n", "", "\n",
+                                      "lz-genmove_analyze w 1\n", "showboard\n", "kata-analyze 1\n", NULL};
+  int fds[2];
+  CHECK(pipe(fds) == 0, "pipe");
+  feeder_t f = {fds[1], lines};
+  pthread_t t;
+  pthread_create(&t, NULL, feed, &f);
+  FILE *in = fdopen(fds[0], "r"), *out = tmpfile();
+  CHECK(gtp_run(e, in, out, &err) == ROCKS_OK, "gtp_run: %s", err.msg);
+  pthread_join(t, NULL);
+  fclose(in);
+  long n = ftell(out);
+  char *text = calloc(1, (size_t)n + 1);
+  rewind(out);
+  CHECK(fread(text, 1, (size_t)n, out) == (size_t)n, "read back");
+  fclose(out);
+  /* expected shape: "= \n\n" "=\n" info... "\n" "= rocks\n\n" "=\n" info... "\n" "=\n" info... "play X\n\n"
+   * "= board..." "=\n" (EOF) "\n" */
+  const char *a = strstr(text, "= \n\n=\ninfo move ");
+  const char *b = a ? strstr(a, "\n\n= rocks\n\n=\ninfo move ") : NULL;
+  const char *c = b ? strstr(b + 12, "\n\n=\ninfo move ") : NULL;
+  const char *d = c ? strstr(c, "\nplay ") : NULL;
+  CHECK(a && b && c && d, "gtp_run analysis stream:\n%.600s", text);
+  if (b) {
+    /* kata lines carry at most 2 candidates */
+    const char *k = b + 15, *end = c ? c : k;
+    int lines_ok = 1;
+    for (const char *l = k; l && l < end; l = strchr(l + 1, '\n')) {
+      const char *ln = *l == '\n' ? l + 1 : l;
+      if (strncmp(ln, "info move ", 10)) continue;
+      int cnt = 0;
+      for (const char *q = ln; (q = strstr(q, "info move ")) && q < strchr(ln, '\n'); q++) cnt++;
+      lines_ok &= cnt <= 2 && strstr(ln, " utility ") != NULL;
+    }
+    CHECK(lines_ok, "kata-analyze maxmoves 2 lines");
+  }
+  CHECK(n >= 2 && text[n - 1] == '\n' && text[n - 2] == '\n', "the stream ends with an empty line");
+  CHECK(gtp_board(e)->stones[COLOR_WHITE] + (strstr(text, "play pass") != NULL) == 1, "genmove_analyze played");
+  free(text);
+  gtp_delete(e);
+  player_delete(p);
+  nneval_delete(net);
+}
+
 int main(void) {
   test_symmetries(9, "agz");
   test_symmetries(7, "rich");
@@ -393,6 +484,7 @@ int main(void) {
   test_gtp_size_and_clock();
   test_player_time();
   test_gtp_analysis();
+  test_gtp_run_analysis();
   if (failures) {
     printf("test_player: %d FAILED\n", failures);
     return 1;
