@@ -262,9 +262,19 @@ static void test_nn_player(void) {
   CHECK(n2 == (n < 3 ? n : 3), "max 3: %d", n2);
   int n3 = an.candidates(an.ctx, c, BOARD_MAX_MOVES, 60);
   CHECK(n3 >= 60 && c[n3 - 1].visits == 0, "min 60: %d", n3);
+  player_delete(p);
+  /* resignation: a threshold every position is below, from move 0 or from move 50 */
+  pc.mcts.resign_threshold = 0.999;
+  pc.min_resign_moves = 0;
+  p = player_new(&pc, &err);
+  CHECK(player_genmove(p, b, b->to_play, 0, &rng) == BOARD_RESIGN, "resigns below the threshold");
+  player_delete(p);
+  pc.min_resign_moves = 50;
+  p = player_new(&pc, &err);
+  CHECK(player_genmove(p, b, b->to_play, 0, &rng) != BOARD_RESIGN, "no resignation before move 50");
+  player_delete(p);
   free(small);
   free(b);
-  player_delete(p);
   nneval_delete(net);
 }
 

@@ -2,17 +2,18 @@
 referee for whole games, and the tiny trained network fixture.
 
 The fixture (make_net): `rocks data gnugo` games + `rocks train` of a small GoResNet, into a
-folder that later tests reuse (CTest runs tests/play/make_net.py as a fixture setup).
+folder that later tests reuse (CTest runs tests/play/make_net.py as a fixture setup); the file
+names carry the settings, so a changed recipe trains anew.
 """
 import os
 import pathlib
 import queue
+import shutil
 import re
 import subprocess
 import threading
 import time
 
-NET_NAME = "net.safetensors"
 VERTEX = re.compile(r"^(pass|resign|[A-HJ-T](1[0-9]|[1-9]))$", re.IGNORECASE)
 
 
@@ -70,21 +71,23 @@ class Engine:
             self.p.wait()
 
 
-def make_net(rocks, folder, games=40, steps=1000, model="b2c32", seed=7, name=NET_NAME):
-    """The tiny trained 9x9 network (GNU Go games + rocks train) in folder; reused when present."""
+def make_net(rocks, folder, games=100, steps=2000, model="b2c32", seed=7):
+    """A small trained 9x9 network: `games` GNU Go games (level 1) + `steps` of rocks train,
+    in folder (data-G/, run-NAME/, NAME.safetensors); reused when present."""
     folder = pathlib.Path(folder)
-    net = folder / name
+    name = f"net-{model}-g{games}-s{steps}"
+    net = folder / (name + ".safetensors")
     if net.exists():
         return net
     folder.mkdir(parents=True, exist_ok=True)
     t0 = time.time()
-    subprocess.run([rocks, "data", "gnugo", "--out", str(folder / "data"), "--games", str(games), "--size", "9",
+    data = folder / f"data-{games}"
+    subprocess.run([rocks, "data", "gnugo", "--out", str(data), "--games", str(games), "--size", "9",
                     "--jobs", "2", "--seed", str(seed), "--quiet"], check=True)
-    run = folder / ("run-" + name.split(".")[0])
+    run = folder / ("run-" + name)
     if run.exists():  # an interrupted earlier attempt
-        import shutil
         shutil.rmtree(run)
-    subprocess.run([rocks, "train", "--run", str(run), "--train", str(folder / "data"), "--val", str(folder / "data"),
+    subprocess.run([rocks, "train", "--run", str(run), "--train", str(data), "--val", str(data),
                     "--model", model, "--batch", "64", "--steps", str(steps), "--lr", "0.003",
                     "--eval-every", str(steps), "--ckpt-every", str(steps), "--seed", str(seed), "--quiet"],
                    check=True)
@@ -94,6 +97,11 @@ def make_net(rocks, folder, games=40, steps=1000, model="b2c32", seed=7, name=NE
     os.replace(tmp, net)
     print(f"fixture: {games} GNU Go games + {steps} training steps of {model} in {time.time() - t0:.1f} s -> {net}")
     return net
+
+
+def make_time_net(rocks, folder):
+    """A b6c64 (the size that matters for timing) trained for 10 steps on the same games."""
+    return make_net(rocks, folder, steps=10, model="b6c64")
 
 
 def play_game(black, white, max_moves=400, on_genmove=None):

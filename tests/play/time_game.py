@@ -17,7 +17,7 @@ Exits 1 on any overrun.
 """
 import sys
 
-from gtpclient import Engine, make_net, play_game
+from gtpclient import Engine, make_time_net, play_game
 
 failures = []
 
@@ -99,7 +99,7 @@ def main():
     if len(sys.argv) != 3:
         sys.exit(__doc__)
     rocks, folder = sys.argv[1], sys.argv[2]
-    net = make_net(rocks, folder, steps=10, model="b6c64", name="net-b6c64.safetensors")
+    net = make_time_net(rocks, folder)
     t = run(rocks, net, (5, 0, 0), "B", True, 1)
     check(sum(t) < 5, f"absolute 5 s: {sum(t):.3f} s used")
     t = run(rocks, net, (0, 0.5, 1), "W", True, 2, max_moves=40, extra=("--lag", "0.1"))

@@ -3,7 +3,8 @@
 
 Usage: vs_random.py ROCKS_BINARY FIXTURE_FOLDER [GAMES] [VISITS]
 
-The player is `rocks gtp --model NET --visits 64` with the tiny trained network of make_net.py;
+The player is `rocks gtp --model NET --visits 128 --resign -1` with the small trained network of
+make_net.py (resignation off: this is about playing strength);
 the opponent is `rocks gtp` without a search (uniformly random legal moves that do not fill
 own eyes). Colours alternate, komi 7.5, Tromp-Taylor scoring (every stone on the board counts:
 the player has to capture dead stones, not only surround them). Exits 1 unless every game is won.
@@ -19,7 +20,7 @@ def main():
         sys.exit(__doc__)
     rocks, folder = sys.argv[1], sys.argv[2]
     games = int(sys.argv[3]) if len(sys.argv) > 3 else 10
-    visits = int(sys.argv[4]) if len(sys.argv) > 4 else 64
+    visits = int(sys.argv[4]) if len(sys.argv) > 4 else 128
     net = make_net(rocks, folder)
     wins, t0 = 0, time.time()
     for g in range(games):
