@@ -132,7 +132,6 @@ typedef struct {
   int min_moves;     /* candidates per line at least (unvisited ones by prior) */
   double budget;     /* genmove: seconds from time management (0 = none) */
   double t0;         /* when the request began */
-  char id[24];       /* the command id, for the final "play" line */
 } gtp_analysis_t;
 
 struct gtp_engine {
