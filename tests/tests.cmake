@@ -15,6 +15,8 @@ rocks_c_test(test_rules ${CMAKE_SOURCE_DIR}/tests/rules)
 rocks_c_test(test_sgf)
 rocks_c_test(test_gtp)
 rocks_c_test(test_mcts)
+# test_player: NN evaluator symmetries/softmax, NN genmove, size refusal, clocks, analysis commands.
+rocks_c_test(test_player)
 
 # Differential test against GNU Go over GTP (needs /usr/games/gnugo).
 if(EXISTS ${CMAKE_SOURCE_DIR}/tests/test_gnugo_diff.c)
@@ -159,3 +161,20 @@ if(EXISTS ${CMAKE_SOURCE_DIR}/tests/exp/cli_check.py)
            ${CMAKE_BINARY_DIR}/exp_cli)
 endif()
 # exp: end ---------------------------------------------------------------------------------
+# play -------------------------------------------------------------------------------------
+# The network player through the real CLI (tests/play): play_fixture trains the tiny networks
+# once per build dir (GNU Go games + rocks train); vs_random: 10/10 wins against random moves;
+# analyze: lz-/kata-analyze and genmove_analyze formats, termination, pv legality; time_game:
+# whole games under time_settings never overrun the clock.
+if(EXISTS ${CMAKE_SOURCE_DIR}/tests/play/make_net.py)
+  set(ROCKS_PLAY_DIR ${CMAKE_BINARY_DIR}/play-fixture)
+  add_test(NAME play_fixture COMMAND ${ROCKS_PY} ${CMAKE_SOURCE_DIR}/tests/play/make_net.py $<TARGET_FILE:rocks> ${ROCKS_PLAY_DIR})
+  set_tests_properties(play_fixture PROPERTIES FIXTURES_SETUP play_net)
+  foreach(t vs_random analyze time_game)
+    add_test(NAME play_${t} COMMAND ${ROCKS_PY} ${CMAKE_SOURCE_DIR}/tests/play/${t}.py $<TARGET_FILE:rocks> ${ROCKS_PLAY_DIR})
+    set_tests_properties(play_${t} PROPERTIES FIXTURES_REQUIRED play_net)
+  endforeach()
+  set_tests_properties(play_fixture play_vs_random play_analyze play_time_game PROPERTIES LABELS slow TIMEOUT 600)
+  set_tests_properties(play_fixture play_vs_random play_analyze play_time_game PROPERTIES RUN_SERIAL TRUE)
+endif()
+# play: end --------------------------------------------------------------------------------

@@ -20,14 +20,13 @@ int cli_parse_int_list(const char *flag, const char *s, int *out, int max, long 
 void cli_fmt_secs(double s, char *out, size_t len);
 
 /* Subcommands in their own files. */
-int cmd_match(int argc, char **argv);   /* cmd_match.c */
-int cmd_eval(int argc, char **argv);    /* cmd_match.c */
-int cmd_heatmap(int argc, char **argv); /* cmd_heatmap.c */
-
+int cmd_gtp(int argc, char **argv);          /* cmd_gtp.c */
+int cmd_match(int argc, char **argv);        /* cmd_match.c */
+int cmd_eval(int argc, char **argv);         /* cmd_match.c */
+int cmd_heatmap(int argc, char **argv);      /* cmd_heatmap.c */
 int cmd_replay(int argc, char **argv);       /* cmd_replay.c */
 int cmd_bench_replay(int argc, char **argv); /* cmd_replay.c */
-/* cmd_experiment.c: exec the Python harness (python -m rocks.exp). */
-int cmd_experiment(int argc, char **argv);
-int cmd_sweep(int argc, char **argv);
+int cmd_experiment(int argc, char **argv);   /* cmd_experiment.c: execs python -m rocks.exp */
+int cmd_sweep(int argc, char **argv);        /* cmd_experiment.c */
 
 #endif

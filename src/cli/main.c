@@ -1,6 +1,6 @@
 /* main.c — the `rocks` command line: thin argument parsing that calls the library.
  *
- *   rocks gtp [--size N] [--komi K] [--rules NAME] [--seed S] [--name NAME] [--visits N] ...
+ *   rocks gtp [--model CKPT] [--visits N] [--time S] [--size N] [--komi K] ...  (cmd_gtp.c)
  *   rocks bench playouts [--size N] [--seconds S] [--seed S]
  *   rocks bench mcts [--size N] [--visits N] [--eval uniform|rollout|both] [--batch B] [--reps R]
  *   rocks bench nn [--model b6c64,...] [--batch 1,8,...] [--train] [--threads T] [--reps R] [--csv]
@@ -40,17 +40,20 @@ static void usage(FILE *f) {
           "usage: rocks <command> [options]\n"
           "\n"
           "commands:\n"
-          "  gtp               GTP v2 engine on stdin/stdout\n"
-          "      --size N        initial board size, 2..19 (default 19)\n"
-          "      --komi K        initial komi (default 7.5)\n"
-          "      --rules NAME    tromp-taylor (default) or chinese\n"
-          "      --seed S        RNG seed (default 1)\n"
-          "      --name NAME     engine name reported by `name` (default rocks)\n"
-          "      --visits N      genmove by MCTS with N root visits (default: random moves)\n"
-          "      --eval E        MCTS evaluator: rollout (default) or uniform\n"
-          "      --batch B       MCTS leaves per evaluation (default 1)\n"
-          "      --resign T      resign when the root value is below T (default -1: never)\n"
-          "      --max-nodes M   MCTS node pool cap (default 4194304)\n"
+          "  gtp               GTP v2 engine on stdin/stdout (docs/play.md)\n"
+          "      --model CKPT    play with this network + MCTS (the board size is the network's)\n"
+          "      --visits N      root visits per move (default 800; no limit with --time alone);\n"
+          "                      without --model: MCTS with rollout values (neither: random moves)\n"
+          "      --time S        at most S seconds per move (GTP time_settings also limit it)\n"
+          "      --batch B       leaves per network evaluation, virtual loss (default 8; 1 without --model)\n"
+          "      --threads T     inference threads (default 2)   --symmetry random|0..7 (random)\n"
+          "      --resign T      resign when the value is below T (default -0.9 with --model, else -1: never)\n"
+          "      --resign-moves M  never resign before move M (default N*N/4)\n"
+          "      --lag S         seconds kept back per move by time management (default 0.05)\n"
+          "      --size N        initial board size, 2..19 (default 19)   --komi K (7.5)\n"
+          "      --rules NAME    tromp-taylor (default) or chinese   --seed S (1)   --name NAME (rocks)\n"
+          "      --eval E        MCTS evaluator without --model: rollout (default) or uniform\n"
+          "      --max-nodes M   MCTS node pool cap (default 4194304)   --quiet (no per-move stats on stderr)\n"
           "  bench playouts    random playouts per second on one core\n"
           "      --size N        board size (default 9)\n"
           "      --seconds S     measuring time per repetition (default 1)\n"
@@ -125,59 +128,6 @@ static void usage(FILE *f) {
           "      --space JSON --budget-flops F --out DIR  [--configs N (9)] [--eta E (3)] [--seed S]\n"
           "      [--parallel P (4)] [--executor local|slurm] [--objective COL (val_loss)]   docs/experiments.md\n"
           "  version           print the version\n");
-}
-
-static int cmd_gtp(int argc, char **argv) {
-  gtp_config_t cfg = gtp_config_default();
-  player_config_t pcfg = player_config_default();
-  pcfg.visits = 0; /* 0: no MCTS, random genmove */
-  rocks_error_t err;
-  for (int i = 0; i < argc; i++) {
-    const char *a = argv[i];
-    if (!strcmp(a, "--size")) cfg.size = (int)parse_long(a, flag_value(argc, argv, &i), BOARD_MIN_SIZE, BOARD_MAX_SIZE);
-    else if (!strcmp(a, "--komi")) cfg.komi = (float)parse_double(a, flag_value(argc, argv, &i), -1000, 1000);
-    else if (!strcmp(a, "--seed")) cfg.seed = (uint64_t)parse_long(a, flag_value(argc, argv, &i), 0, 0x7fffffffffffffffL);
-    else if (!strcmp(a, "--name")) cfg.name = flag_value(argc, argv, &i);
-    else if (!strcmp(a, "--visits")) pcfg.visits = (int)parse_long(a, flag_value(argc, argv, &i), 1, 100000000);
-    else if (!strcmp(a, "--batch")) pcfg.mcts.batch_size = (int)parse_long(a, flag_value(argc, argv, &i), 1, 4096);
-    else if (!strcmp(a, "--resign")) pcfg.mcts.resign_threshold = parse_double(a, flag_value(argc, argv, &i), -1, 1);
-    else if (!strcmp(a, "--max-nodes")) pcfg.mcts.max_nodes = parse_long(a, flag_value(argc, argv, &i), 1024, 0x7fffffffL);
-    else if (!strcmp(a, "--eval")) {
-      const char *v = flag_value(argc, argv, &i);
-      if (!strcmp(v, "rollout")) pcfg.eval = PLAYER_EVAL_ROLLOUT;
-      else if (!strcmp(v, "uniform")) pcfg.eval = PLAYER_EVAL_UNIFORM;
-      else die_usage("gtp: --eval expects rollout or uniform, got '%s'", v);
-    } else if (!strcmp(a, "--rules")) {
-      if (board_rules_from_name(&cfg.rules, flag_value(argc, argv, &i), &err) != ROCKS_OK) {
-        fprintf(stderr, "rocks: %s\n", err.msg);
-        return 2;
-      }
-    } else die_usage("gtp: unknown option '%s'", a);
-  }
-  player_t *player = NULL;
-  if (pcfg.visits > 0) {
-    pcfg.mcts.seed = cfg.seed;
-    player = player_new(&pcfg, &err);
-    if (!player) {
-      fprintf(stderr, "rocks gtp: %s\n", err.msg);
-      return 1;
-    }
-  }
-  gtp_engine_t *e = gtp_new(&cfg, &err);
-  if (!e) {
-    fprintf(stderr, "rocks gtp: %s\n", err.msg);
-    player_delete(player);
-    return 1;
-  }
-  if (player) gtp_set_genmove(e, player_genmove, player);
-  rocks_status_t st = gtp_run(e, stdin, stdout, &err);
-  gtp_delete(e);
-  player_delete(player);
-  if (st != ROCKS_OK) {
-    fprintf(stderr, "rocks gtp: %s\n", err.msg);
-    return 1;
-  }
-  return 0;
 }
 
 static int cmp_double(const void *a, const void *b) {

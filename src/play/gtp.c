@@ -17,7 +17,18 @@
  * stone is alive, as scoring is Tromp-Taylor area), regression (loadsgf, reg_genmove) and debug
  * (showboard) ones; the KGS extensions kgs-genmove_cleanup and kgs-time_settings; GNU Go-style
  * helpers for referees and tests (printsgf, list_stones, is_legal, all_legal, countlib,
- * cputime); and rocks-rules to switch the rules preset.
+ * cputime); rocks-rules to switch the rules preset; and the analysis extensions of Leela Zero
+ * and KataGo (lz-analyze, kata-analyze, lz-genmove_analyze, kata-genmove_analyze) over an
+ * analyzer hook.
+ *
+ * Analysis: the command's handler only checks its arguments, prepares the hook's search and
+ * records the request (e->an); the response so far is "=id\n". gtp_run then starts a search
+ * thread that runs slices of search and, every interval, writes one line with all candidates
+ * ("info move ... info move ...") while the main thread blocks reading the next command line.
+ * That line stops the thread; the empty line closing the response goes out before the next
+ * response (gtp_handle_line prefixes it while a request is pending, so the no-I/O API keeps a
+ * well-formed stream too). The genmove_analyze forms do not wait for input: the thread stops at
+ * the visit target or time budget, and the response ends with "play MOVE" and the empty line.
  *
  * The engine owns all its state (board, RNG, clocks); there is no global mutable state.
  */
@@ -30,7 +41,9 @@
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -39,7 +52,7 @@
 #include "go/sgf.h"
 
 #define GTP_MAX_SGF_BYTES (16L << 20) /* loadsgf refuses larger files */
-#define GTP_MIN_BUDGET 0.01           /* smallest time budget handed to genmove under a clock */
+#define GTP_MIN_BUDGET 0.001          /* smallest time budget handed to genmove under a clock */
 #define GTP_MAX_KOMI 1000.0           /* |komi| beyond this is rejected */
 
 /* ------------------------------------------------------------------------------------------ */
@@ -108,6 +121,19 @@ typedef struct {
   int stones[3];     /* stones left in the current period; 0 = still in main time */
 } gtp_clock_t;
 
+/* A pending analysis request (see the file comment). */
+typedef enum { AN_NONE = 0, AN_ANALYZE, AN_GENMOVE } an_mode_t;
+typedef struct {
+  an_mode_t mode;
+  bool kata;         /* kata-* format */
+  int color;         /* player analysed / to move */
+  int interval_cs;   /* centiseconds between info lines (0: none) */
+  int max_moves;     /* candidates per line at most */
+  int min_moves;     /* candidates per line at least (unvisited ones by prior) */
+  double budget;     /* genmove: seconds from time management (0 = none) */
+  double t0;         /* when the request began */
+} gtp_analysis_t;
+
 struct gtp_engine {
   board_t board; /* the game; komi and rules live here */
   rocks_rng_t rng;
@@ -116,6 +142,11 @@ struct gtp_engine {
   void *genmove_ctx;
   bool allow_writes; /* printsgf FILE permitted */
   gtp_clock_t clock;
+  int only_size;     /* > 0: the only board size accepted */
+  double lag;        /* seconds kept back per move */
+  bool has_analyzer;
+  gtp_analyzer_t analyzer;
+  gtp_analysis_t an; /* pending analysis request (mode AN_NONE: none) */
 };
 
 /* One command being executed. Handlers write the result, or on failure the error message,
@@ -126,6 +157,7 @@ typedef struct {
   char **argv;
   sbuf_t *out;
   bool quit;
+  bool stream; /* an analysis request started: the response is only "=id\n" for now */
 } gtp_call_t;
 
 typedef bool (*gtp_handler_t)(gtp_call_t *c);
@@ -134,10 +166,11 @@ typedef struct {
   const char *name;
   gtp_handler_t fn;
   int min_args, max_args; /* max_args < 0: no upper bound */
+  bool analysis;          /* exists only with an analyzer hook */
 } gtp_command_t;
 
-static const gtp_command_t *find_command(const char *name);
-static void list_command_names(sbuf_t *out);
+static const gtp_command_t *find_command(const gtp_engine_t *e, const char *name);
+static void list_command_names(const gtp_engine_t *e, sbuf_t *out);
 
 /* ------------------------------------------------------------------------------------------ */
 /* argument parsing                                                                            */
@@ -202,20 +235,26 @@ static void put_vertex(sbuf_t *out, const board_t *b, int move) {
 /* ------------------------------------------------------------------------------------------ */
 /* move generation and clocks                                                                  */
 
-/* Seconds to spend on this move (0 = no limit): the remaining main time over
- * max(empty points / 2, 10) moves, or the byo-yomi period over its stones. */
+/* Seconds to spend on this move (0 = no limit), docs/play.md. lag = e->lag, the per-move
+ * margin for what the search cannot see (its last slice, answering, the controller's pipe):
+ *   in byo-yomi (stones left > 0): the period's time left over its stones left, less the lag;
+ *   in main time: what is left over max(empty points / 2, 10) moves, less the lag (each move
+ *     takes at most a tenth of what is left; once what is left falls below 10 lags, moves are
+ *     answered at once), or, when a byo-yomi follows, at least the per-stone byo-yomi time
+ *     less the lag (the overrun is charged to the first period, which holds it).
+ * Never below GTP_MIN_BUDGET (the player then answers after one slice of search, or at once). */
 static double clock_budget(const gtp_engine_t *e, int color) {
   const gtp_clock_t *k = &e->clock;
   if (k->unlimited || (!k->settings && !k->known[color])) return 0;
   double budget;
   if (k->stones[color] > 0) {
-    budget = k->left[color] / k->stones[color];
+    budget = k->left[color] / k->stones[color] - e->lag;
   } else {
     int moves = e->board.nempty / 2;
     if (moves < 10) moves = 10;
-    budget = k->left[color] / moves;
-    if (k->byo_time > 0 && k->byo_stones > 0 && k->byo_time / k->byo_stones > budget)
-      budget = k->byo_time / k->byo_stones;
+    budget = k->left[color] / moves - e->lag;
+    if (k->byo_time > 0 && k->byo_stones > 0 && k->byo_time / k->byo_stones - e->lag > budget)
+      budget = k->byo_time / k->byo_stones - e->lag;
   }
   return budget > GTP_MIN_BUDGET ? budget : GTP_MIN_BUDGET;
 }
@@ -284,12 +323,12 @@ static bool cmd_version(gtp_call_t *c) {
 }
 
 static bool cmd_known_command(gtp_call_t *c) {
-  sb_puts(c->out, find_command(c->argv[0]) ? "true" : "false");
+  sb_puts(c->out, find_command(c->e, c->argv[0]) ? "true" : "false");
   return true;
 }
 
 static bool cmd_list_commands(gtp_call_t *c) {
-  list_command_names(c->out);
+  list_command_names(c->e, c->out);
   return true;
 }
 
@@ -305,6 +344,7 @@ static bool cmd_boardsize(gtp_call_t *c) {
   long n;
   if (!parse_int(c->argv[0], &n)) return syntax_error(c);
   if (n < BOARD_MIN_SIZE || n > BOARD_MAX_SIZE) return fail(c, "unacceptable size");
+  if (c->e->only_size > 0 && n != c->e->only_size) return fail(c, "unacceptable size");
   board_t *b = &c->e->board;
   board_init(b, (int)n, b->rules, b->komi, NULL);
   return true;
@@ -642,6 +682,7 @@ static bool cmd_loadsgf(gtp_call_t *c) {
   board_t *b = malloc(sizeof *b);
   bool ok = b && sgf_game_to_board(&games[0], b, e->board.rules, moveno > INT_MAX ? INT_MAX : (int)moveno,
                                    NULL) == ROCKS_OK;
+  ok = ok && (e->only_size <= 0 || b->size == e->only_size);
   if (ok) board_copy(&e->board, b);
   free(b);
   sgf_games_free(games, ngames);
@@ -741,54 +782,183 @@ static bool cmd_cputime(gtp_call_t *c) {
 }
 
 /* ------------------------------------------------------------------------------------------ */
+/* analysis (lz-analyze, kata-analyze, *-genmove_analyze)                                      */
+
+/* [color] [interval] then KEY VALUE pairs: interval, minmoves, maxmoves (integers); KataGo's
+ * boolean options (ownership, ownershipStdev, movesOwnership, pvVisits, pvEdgeVisits, rootInfo)
+ * are accepted and ignored (this network has no ownership head). */
+static bool parse_analysis_args(gtp_call_t *c, gtp_analysis_t *a) {
+  static const char *const bool_keys[] = {"ownership", "ownershipStdev", "movesOwnership",
+                                          "pvVisits", "pvEdgeVisits", "rootInfo"};
+  int i = 0, color;
+  long v;
+  a->color = c->e->board.to_play;
+  a->interval_cs = 0;
+  a->max_moves = BOARD_MAX_MOVES;
+  a->min_moves = 0;
+  if (i < c->argc && parse_color(c->argv[i], &color)) a->color = color, i++;
+  if (i < c->argc && parse_int(c->argv[i], &v)) {
+    if (v < 0) return false;
+    a->interval_cs = v > 1000000 ? 1000000 : (int)v;
+    i++;
+  }
+  for (; i < c->argc; i += 2) {
+    const char *key = c->argv[i], *val = i + 1 < c->argc ? c->argv[i + 1] : NULL;
+    if (!val) return false;
+    if (!strcmp(key, "interval") || !strcmp(key, "minmoves") || !strcmp(key, "maxmoves")) {
+      if (!parse_int(val, &v) || v < 0) return false;
+      const int n = v > 1000000 ? 1000000 : (int)v;
+      if (key[0] == 'i') a->interval_cs = n;
+      else if (key[1] == 'i') a->min_moves = n > BOARD_MAX_MOVES ? BOARD_MAX_MOVES : n;
+      else a->max_moves = n > BOARD_MAX_MOVES ? BOARD_MAX_MOVES : n;
+      continue;
+    }
+    bool known = false;
+    for (size_t k = 0; k < sizeof bool_keys / sizeof bool_keys[0]; k++) known |= !strcmp(key, bool_keys[k]);
+    if (!known || (strcmp(val, "true") && strcmp(val, "false"))) return false;
+  }
+  return true;
+}
+
+static bool start_analysis(gtp_call_t *c, an_mode_t mode, bool kata) {
+  gtp_engine_t *e = c->e;
+  gtp_analysis_t a = {.mode = mode, .kata = kata};
+  if (!parse_analysis_args(c, &a)) return syntax_error(c);
+  rocks_error_t err = {.code = ROCKS_OK, .msg = ""};
+  if (e->analyzer.begin(e->analyzer.ctx, &e->board, a.color, &err) != ROCKS_OK)
+    return fail(c, err.msg[0] ? err.msg : "cannot analyse this position");
+  if (mode == AN_GENMOVE) a.budget = clock_budget(e, a.color);
+  a.t0 = rocks_now();
+  e->an = a;
+  c->stream = true;
+  return true;
+}
+
+static bool cmd_lz_analyze(gtp_call_t *c) { return start_analysis(c, AN_ANALYZE, false); }
+static bool cmd_kata_analyze(gtp_call_t *c) { return start_analysis(c, AN_ANALYZE, true); }
+static bool cmd_lz_genmove_analyze(gtp_call_t *c) { return start_analysis(c, AN_GENMOVE, false); }
+static bool cmd_kata_genmove_analyze(gtp_call_t *c) { return start_analysis(c, AN_GENMOVE, true); }
+
+/* x in [0, 1] as an integer 0..10000 (Leela Zero's fields). */
+static int per10000(double x) {
+  long v = lround(x * 10000.0);
+  return (int)(v < 0 ? 0 : v > 10000 ? 10000 : v);
+}
+
+/* One info line (all candidates, best first) into line, "\n" included; nothing when the
+ * search has no visited move yet. cands has room for BOARD_MAX_MOVES. */
+static void analysis_line(gtp_engine_t *e, gtp_candidate_t *cands, sbuf_t *line) {
+  const gtp_analysis_t *a = &e->an;
+  int n = e->analyzer.candidates(e->analyzer.ctx, cands, a->max_moves, a->min_moves);
+  sb_clear(line);
+  if (n <= 0 || cands[0].visits <= 0) return;
+  for (int i = 0; i < n; i++) {
+    const gtp_candidate_t *k = &cands[i];
+    if (i) sb_putc(line, ' ');
+    sb_puts(line, "info move ");
+    put_vertex(line, &e->board, k->move);
+    if (a->kata) {
+      const double u = 2 * k->winrate - 1;
+      sb_printf(line, " visits %d utility %.6f winrate %.6f scoreMean 0 scoreStdev 0 scoreLead 0"
+                      " scoreSelfplay 0 prior %.6f lcb %.6f utilityLcb %.6f order %d pv",
+                k->visits, u, k->winrate, k->prior, k->lcb, 2 * k->lcb - 1, i);
+    } else {
+      sb_printf(line, " visits %d winrate %d prior %d lcb %d order %d pv", k->visits, per10000(k->winrate),
+                per10000(k->prior), per10000(k->lcb), i);
+    }
+    for (int j = 0; j < k->npv && j < GTP_MAX_PV; j++) {
+      sb_putc(line, ' ');
+      put_vertex(line, &e->board, k->pv[j]);
+    }
+  }
+  sb_putc(line, '\n');
+}
+
+/* Ends a pending request into r: the empty line of an analysis; for genmove_analyze the search
+ * is completed (if the thread did not), the move chosen and played, and "play MOVE\n\n". */
+static void end_analysis(gtp_engine_t *e, sbuf_t *r) {
+  gtp_analysis_t *a = &e->an;
+  if (a->mode == AN_ANALYZE) {
+    sb_putc(r, '\n');
+  } else if (a->mode == AN_GENMOVE) {
+    const gtp_analyzer_t *h = &e->analyzer;
+    while (!h->done(h->ctx, rocks_now() - a->t0, a->budget) && h->step(h->ctx)) {
+    }
+    int move = h->choose(h->ctx);
+    const board_t *b = &e->board;
+    if (move != BOARD_RESIGN && move != BOARD_PASS && !(board_on_board(b, move) && board_is_legal(b, a->color, move)))
+      move = random_move(e, a->color);
+    if (move != BOARD_RESIGN && board_play(&e->board, a->color, move, NULL) != ROCKS_OK) move = BOARD_PASS;
+    clock_spend(e, a->color, rocks_now() - a->t0);
+    sb_puts(r, "play ");
+    put_vertex(r, &e->board, move);
+    sb_puts(r, "\n\n");
+  }
+  a->mode = AN_NONE;
+}
+
+bool gtp_analysis_pending(const gtp_engine_t *e) { return e->an.mode != AN_NONE; }
+
+void gtp_set_analyzer(gtp_engine_t *e, const gtp_analyzer_t *a) {
+  e->has_analyzer = a != NULL;
+  if (a) e->analyzer = *a;
+  e->an.mode = AN_NONE;
+}
+
+/* ------------------------------------------------------------------------------------------ */
 /* command table and dispatch                                                                  */
 
 static const gtp_command_t COMMANDS[] = {
-    {"protocol_version", cmd_protocol_version, 0, 0},
-    {"name", cmd_name, 0, 0},
-    {"version", cmd_version, 0, 0},
-    {"known_command", cmd_known_command, 1, 1},
-    {"list_commands", cmd_list_commands, 0, 0},
-    {"quit", cmd_quit, 0, 0},
-    {"boardsize", cmd_boardsize, 1, 1},
-    {"clear_board", cmd_clear_board, 0, 0},
-    {"komi", cmd_komi, 1, 1},
-    {"play", cmd_play, 2, 2},
-    {"genmove", cmd_genmove, 1, 1},
-    {"kgs-genmove_cleanup", cmd_genmove, 1, 1},
-    {"undo", cmd_undo, 0, 0},
-    {"showboard", cmd_showboard, 0, 0},
-    {"final_score", cmd_final_score, 0, 0},
-    {"final_status_list", cmd_final_status_list, 1, 1},
-    {"fixed_handicap", cmd_fixed_handicap, 1, 1},
-    {"place_free_handicap", cmd_place_free_handicap, 1, 1},
-    {"set_free_handicap", cmd_set_free_handicap, 1, -1},
-    {"loadsgf", cmd_loadsgf, 1, 2},
-    {"reg_genmove", cmd_reg_genmove, 1, 1},
-    {"printsgf", cmd_printsgf, 0, 1},
-    {"time_settings", cmd_time_settings, 3, 3},
-    {"time_left", cmd_time_left, 3, 3},
-    {"kgs-time_settings", cmd_kgs_time_settings, 1, 4},
-    {"list_stones", cmd_list_stones, 1, 1},
-    {"is_legal", cmd_is_legal, 2, 2},
-    {"all_legal", cmd_all_legal, 1, 1},
-    {"countlib", cmd_countlib, 1, 1},
-    {"cputime", cmd_cputime, 0, 0},
-    {"rocks-rules", cmd_rules, 0, 1},
+    {"protocol_version", cmd_protocol_version, 0, 0, false},
+    {"name", cmd_name, 0, 0, false},
+    {"version", cmd_version, 0, 0, false},
+    {"known_command", cmd_known_command, 1, 1, false},
+    {"list_commands", cmd_list_commands, 0, 0, false},
+    {"quit", cmd_quit, 0, 0, false},
+    {"boardsize", cmd_boardsize, 1, 1, false},
+    {"clear_board", cmd_clear_board, 0, 0, false},
+    {"komi", cmd_komi, 1, 1, false},
+    {"play", cmd_play, 2, 2, false},
+    {"genmove", cmd_genmove, 1, 1, false},
+    {"kgs-genmove_cleanup", cmd_genmove, 1, 1, false},
+    {"undo", cmd_undo, 0, 0, false},
+    {"showboard", cmd_showboard, 0, 0, false},
+    {"final_score", cmd_final_score, 0, 0, false},
+    {"final_status_list", cmd_final_status_list, 1, 1, false},
+    {"fixed_handicap", cmd_fixed_handicap, 1, 1, false},
+    {"place_free_handicap", cmd_place_free_handicap, 1, 1, false},
+    {"set_free_handicap", cmd_set_free_handicap, 1, -1, false},
+    {"loadsgf", cmd_loadsgf, 1, 2, false},
+    {"reg_genmove", cmd_reg_genmove, 1, 1, false},
+    {"printsgf", cmd_printsgf, 0, 1, false},
+    {"time_settings", cmd_time_settings, 3, 3, false},
+    {"time_left", cmd_time_left, 3, 3, false},
+    {"kgs-time_settings", cmd_kgs_time_settings, 1, 4, false},
+    {"list_stones", cmd_list_stones, 1, 1, false},
+    {"is_legal", cmd_is_legal, 2, 2, false},
+    {"all_legal", cmd_all_legal, 1, 1, false},
+    {"countlib", cmd_countlib, 1, 1, false},
+    {"cputime", cmd_cputime, 0, 0, false},
+    {"rocks-rules", cmd_rules, 0, 1, false},
+    {"lz-analyze", cmd_lz_analyze, 0, -1, true},
+    {"kata-analyze", cmd_kata_analyze, 0, -1, true},
+    {"lz-genmove_analyze", cmd_lz_genmove_analyze, 0, -1, true},
+    {"kata-genmove_analyze", cmd_kata_genmove_analyze, 0, -1, true},
 };
 
 #define NCOMMANDS ((int)(sizeof COMMANDS / sizeof COMMANDS[0]))
 
 /* Command names are case-sensitive, as in the spec. */
-static const gtp_command_t *find_command(const char *name) {
+static const gtp_command_t *find_command(const gtp_engine_t *e, const char *name) {
   for (int i = 0; i < NCOMMANDS; i++)
-    if (!strcmp(COMMANDS[i].name, name)) return &COMMANDS[i];
+    if (!strcmp(COMMANDS[i].name, name) && (!COMMANDS[i].analysis || e->has_analyzer)) return &COMMANDS[i];
   return NULL;
 }
 
-static void list_command_names(sbuf_t *out) {
-  for (int i = 0; i < NCOMMANDS; i++) {
-    if (i) sb_putc(out, '\n');
+static void list_command_names(const gtp_engine_t *e, sbuf_t *out) {
+  for (int i = 0, n = 0; i < NCOMMANDS; i++) {
+    if (COMMANDS[i].analysis && !e->has_analyzer) continue;
+    if (n++) sb_putc(out, '\n');
     sb_puts(out, COMMANDS[i].name);
   }
 }
@@ -853,12 +1023,13 @@ char *gtp_handle_line(gtp_engine_t *e, const char *line, bool *quit) {
   char **words = text ? malloc(sizeof *words * (strlen(text) / 2 + 2)) : NULL;
   sbuf_t body = {0}, r = {0};
   sb_putn(&r, "", 0); /* the empty response is "" */
+  if (e->an.mode != AN_NONE) end_analysis(e, &r); /* any line ends a pending analysis */
   if (!text || !words) r.oom = true;
   const int nwords = r.oom ? 0 : split_words(text, words);
   if (nwords > 0) {
     const bool has_id = all_digits(words[0]);
     const char *id = has_id ? words[0] : "";
-    const gtp_command_t *cmd = nwords > has_id ? find_command(words[has_id]) : NULL;
+    const gtp_command_t *cmd = nwords > has_id ? find_command(e, words[has_id]) : NULL;
     gtp_call_t call = {.e = e, .argc = nwords - has_id - 1, .argv = words + has_id + 1, .out = &body};
     bool ok;
     if (!cmd) ok = fail(&call, "unknown command");
@@ -866,7 +1037,13 @@ char *gtp_handle_line(gtp_engine_t *e, const char *line, bool *quit) {
       ok = syntax_error(&call);
     else ok = cmd->fn(&call);
     if (body.oom) r.oom = true;
-    put_response(&r, ok, id, &body);
+    if (ok && call.stream) {
+      sb_putc(&r, '=');
+      sb_puts(&r, id);
+      sb_putc(&r, '\n');
+    } else {
+      put_response(&r, ok, id, &body);
+    }
     if (quit && call.quit) *quit = true;
   }
   free(words);
@@ -883,8 +1060,13 @@ char *gtp_handle_line(gtp_engine_t *e, const char *line, bool *quit) {
 /* lifecycle, I/O loop                                                                         */
 
 gtp_config_t gtp_config_default(void) {
-  return (gtp_config_t){
-      .size = 19, .komi = 7.5f, .rules = board_rules_tromp_taylor(), .seed = 1, .name = "rocks"};
+  return (gtp_config_t){.size = 19,
+                        .komi = 7.5f,
+                        .rules = board_rules_tromp_taylor(),
+                        .seed = 1,
+                        .name = "rocks",
+                        .only_size = 0,
+                        .lag = 0.05};
 }
 
 gtp_engine_t *gtp_new(const gtp_config_t *cfg, rocks_error_t *err) {
@@ -910,6 +1092,14 @@ gtp_engine_t *gtp_new(const gtp_config_t *cfg, rocks_error_t *err) {
   for (; *name && n + 1 < sizeof e->name; name++)
     if ((unsigned char)*name >= 32 && *name != 127) e->name[n++] = *name;
   e->allow_writes = true;
+  e->only_size = cfg->only_size > 0 ? cfg->only_size : 0;
+  e->lag = isfinite(cfg->lag) && cfg->lag >= 0 ? cfg->lag : 0.05;
+  if (e->only_size > 0 && cfg->size != e->only_size) {
+    rocks_fail(err, ROCKS_ERR_ARG, "board size %d, but only %dx%d can be played", cfg->size, e->only_size,
+               e->only_size);
+    free(e);
+    return NULL;
+  }
   return e;
 }
 
@@ -924,12 +1114,76 @@ const board_t *gtp_board(const gtp_engine_t *e) { return &e->board; }
 
 void gtp_set_allow_writes(gtp_engine_t *e, bool allow) { e->allow_writes = allow; }
 
+/* The search thread of a pending request (see the file comment). */
+typedef struct {
+  gtp_engine_t *e;
+  FILE *out;
+  atomic_bool stop;
+  bool io_error;
+} an_thread_t;
+
+static void sleep_ms(int ms) {
+  struct timespec ts = {.tv_sec = 0, .tv_nsec = (long)ms * 1000000L};
+  nanosleep(&ts, NULL);
+}
+
+static void *analysis_thread(void *arg) {
+  an_thread_t *t = arg;
+  gtp_engine_t *e = t->e;
+  const gtp_analysis_t *a = &e->an;
+  const gtp_analyzer_t *h = &e->analyzer;
+  gtp_candidate_t *cands = malloc(sizeof *cands * BOARD_MAX_MOVES);
+  sbuf_t line = {0};
+  const double interval = a->interval_cs / 100.0;
+  double next = a->t0 + interval;
+  bool can = cands != NULL;
+  while (!atomic_load(&t->stop)) {
+    if (can) can = h->step(h->ctx);
+    else sleep_ms(5); /* nothing left to search: wait for the next command */
+    const double now = rocks_now();
+    const bool finished = a->mode == AN_GENMOVE && (!can || h->done(h->ctx, now - a->t0, a->budget));
+    if (cands && interval > 0 && (now >= next || finished)) {
+      analysis_line(e, cands, &line);
+      if (line.len && !line.oom && (fputs(line.s, t->out) == EOF || fflush(t->out) == EOF)) t->io_error = true;
+      next = now + interval;
+    }
+    if (finished) break;
+  }
+  free(line.s);
+  free(cands);
+  return NULL;
+}
+
 rocks_status_t gtp_run(gtp_engine_t *e, FILE *in, FILE *out, rocks_error_t *err) {
   char *line = NULL;
   size_t cap = 0;
   ssize_t len;
   rocks_status_t st = ROCKS_OK;
-  while ((len = getline(&line, &cap, in)) >= 0) {
+  an_thread_t t = {.e = e, .out = out};
+  pthread_t thread;
+  bool running = false;
+  for (;;) {
+    if (e->an.mode != AN_NONE && !running) {
+      atomic_store(&t.stop, false);
+      running = pthread_create(&thread, NULL, analysis_thread, &t) == 0;
+      if (e->an.mode == AN_GENMOVE) { /* synchronous: no input ends it */
+        if (running) pthread_join(thread, NULL);
+        running = false;
+        sbuf_t r = {0};
+        end_analysis(e, &r);
+        if (r.oom || fputs(r.s, out) == EOF || fflush(out) == EOF)
+          st = rocks_fail(err, r.oom ? ROCKS_ERR_NOMEM : ROCKS_ERR_IO, "writing a response");
+        free(r.s);
+        if (st != ROCKS_OK) break;
+        continue;
+      }
+    }
+    if ((len = getline(&line, &cap, in)) < 0) break;
+    if (running) { /* the next line ends the analysis (gtp_handle_line closes the response) */
+      atomic_store(&t.stop, true);
+      pthread_join(thread, NULL);
+      running = false;
+    }
     /* NUL is a control character: drop it rather than let it end the C string. */
     size_t w = 0;
     for (ssize_t i = 0; i < len; i++)
@@ -946,6 +1200,20 @@ rocks_status_t gtp_run(gtp_engine_t *e, FILE *in, FILE *out, rocks_error_t *err)
     free(resp);
     if (quit || st != ROCKS_OK) break;
   }
+  if (running) {
+    atomic_store(&t.stop, true);
+    pthread_join(thread, NULL);
+  }
+  if (e->an.mode == AN_ANALYZE) { /* input ended during an analysis: close its response */
+    sbuf_t r = {0};
+    end_analysis(e, &r);
+    if (r.s && st == ROCKS_OK) {
+      fputs(r.s, out);
+      fflush(out);
+    }
+    free(r.s);
+  }
+  if (st == ROCKS_OK && t.io_error) st = rocks_fail(err, ROCKS_ERR_IO, "writing analysis output");
   if (st == ROCKS_OK && ferror(in)) st = rocks_fail(err, ROCKS_ERR_IO, "reading commands: %s", strerror(errno));
   free(line);
   return st;
