@@ -19,4 +19,9 @@ int cli_parse_int_list(const char *flag, const char *s, int *out, int max, long 
 /* "42s", "3m05s", "1h02m" or "?" for a duration in seconds. */
 void cli_fmt_secs(double s, char *out, size_t len);
 
+/* cmd_selfplay.c, cmd_zero.c */
+int cmd_selfplay(int argc, char **argv);
+int cmd_train_replay(int argc, char **argv);
+int cmd_zero(int argc, char **argv);
+
 #endif

@@ -721,7 +721,13 @@ int main(int argc, char **argv) {
   if (!strcmp(cmd, "model")) return cmd_model(argc - 2, argv + 2);
   if (!strcmp(cmd, "coordcheck")) return cmd_coordcheck(argc - 2, argv + 2);
   if (!strcmp(cmd, "data")) return cmd_data(argc - 2, argv + 2);
-  if (!strcmp(cmd, "train")) return cmd_train(argc - 2, argv + 2);
+  if (!strcmp(cmd, "train")) {
+    for (int i = 2; i < argc; i++)
+      if (!strcmp(argv[i], "--replay")) return cmd_train_replay(argc - 2, argv + 2);
+    return cmd_train(argc - 2, argv + 2);
+  }
+  if (!strcmp(cmd, "selfplay")) return cmd_selfplay(argc - 2, argv + 2);
+  if (!strcmp(cmd, "zero")) return cmd_zero(argc - 2, argv + 2);
   if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
     printf("rocks %s\n", ROCKS_VERSION);
     return 0;

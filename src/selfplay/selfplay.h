@@ -131,3 +131,55 @@ rocks_status_t selfplay_write_shard(const char *path, const replay_episode_t *ep
                                     rocks_error_t *err);
 
 #endif
+
+/* ==================================================================== worker (worker.c) === */
+/* `rocks selfplay`: the driver in a loop that follows the newest model and stores every game.
+ *
+ *   MODELS/latest                  name of the newest model file (written atomically by the
+ *                                  trainer after the model file itself): polled every poll_s;
+ *                                  no file yet = a random network of blocks x channels (seed)
+ *   OUT/shards/shard-%06d.npz      finished games, shard_games per shard (selfplay_write_shard)
+ *   OUT/spool/ep-%012lld.npz       episodes not yet acknowledged by the replay service (push):
+ *                                  written before the push, deleted after it; re-sent first on
+ *                                  every round, so no finished game is lost while it is down
+ *   OUT/worker.json                games and shards so far (atomic; a restart continues numbering
+ *                                  and seeds from there)
+ *   OUT/selfplay.csv               one row per shard: throughput, resignation false positives
+ */
+#include <signal.h>
+
+typedef int (*selfplay_push_fn)(void *ctx, const replay_episode_t *ep, rocks_error_t *err); /* 0 = stored */
+
+typedef struct {
+  selfplay_config_t sp;
+  const char *models;           /* models folder (may be empty or missing)                      */
+  const char *out;              /* output folder                                                */
+  const char *worker_id;        /* "w0"                                                         */
+  int64_t games;                /* games to finish (< 0: until *stop)                           */
+  int shard_games;              /* 32                                                           */
+  double poll_s;                /* 2                                                            */
+  int blocks, channels;         /* random network when no model is published (4, 32)            */
+  selfplay_push_fn push;        /* NULL: shards only                                            */
+  void *push_ctx;
+  volatile sig_atomic_t *stop;  /* set (e.g. by SIGINT): finish the shard in hand and return    */
+} selfplay_worker_config_t;
+
+typedef struct {
+  int64_t games, shards, positions, pushed, spooled;
+  double seconds, games_per_hour, visits_per_s;
+  char model_id[64];
+  selfplay_stats_t stats;
+} selfplay_worker_progress_t;
+typedef void (*selfplay_worker_progress_fn)(const selfplay_worker_progress_t *p, void *ctx);
+
+selfplay_worker_config_t selfplay_worker_config_default(void);
+rocks_status_t selfplay_worker_run(const selfplay_worker_config_t *c, selfplay_worker_progress_fn progress, void *ctx,
+                                   rocks_error_t *err);
+
+/* Episode files (the spool): one episode as a small .npz, written atomically. */
+rocks_status_t selfplay_episode_save(const char *path, const replay_episode_t *ep, rocks_error_t *err);
+rocks_status_t selfplay_episode_load(const char *path, replay_episode_t *ep, rocks_error_t *err);
+
+/* The newest published model of a models folder: its file name (from MODELS/latest) into name;
+ * ROCKS_ERR_STATE if nothing is published yet. */
+rocks_status_t selfplay_latest_model(const char *models, char *name, size_t len, rocks_error_t *err);
