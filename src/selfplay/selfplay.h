@@ -183,3 +183,42 @@ rocks_status_t selfplay_episode_load(const char *path, replay_episode_t *ep, roc
 /* The newest published model of a models folder: its file name (from MODELS/latest) into name;
  * ROCKS_ERR_STATE if nothing is published yet. */
 rocks_status_t selfplay_latest_model(const char *models, char *name, size_t len, rocks_error_t *err);
+
+/* ===================================================================== matches (match.c) === */
+/* Evaluation games between two players, for `rocks zero`: a network with MCTS (no noise, the
+ * first open_moves plies of the game sampled at T = 1 from the visits so that games differ,
+ * then the most visited move), the uniformly random player (random legal moves that do not
+ * fill an own eye; pass when none), or GNU Go over GTP (--level L --chinese-rules
+ * --capture-all-dead, so that Tromp-Taylor scoring of the final board is fair). Colours
+ * alternate (player a is black in even games). A game ends with two passes, a resignation
+ * (GNU Go only) or the move cap, and is scored by Tromp-Taylor area. */
+typedef enum { SELFPLAY_PLAYER_NN = 0, SELFPLAY_PLAYER_RANDOM = 1, SELFPLAY_PLAYER_GNUGO = 2 } selfplay_player_kind_t;
+
+typedef struct {
+  selfplay_player_kind_t kind;
+  const char *model;            /* NN: checkpoint path                                          */
+  int visits;                   /* NN: simulations per move                                     */
+  int level;                    /* GNU Go level 1..10                                           */
+  const char *gnugo;            /* GNU Go binary (NULL: /usr/games/gnugo)                       */
+} selfplay_player_t;
+
+typedef struct {
+  int size;                     /* 9                                                            */
+  float komi;                   /* 7.5                                                          */
+  int games;                    /* 10                                                           */
+  int max_moves;                /* 0 = 2*N*N                                                    */
+  int open_moves;               /* 4                                                            */
+  int threads;                  /* inference threads (1)                                        */
+  uint64_t seed;
+} selfplay_match_config_t;
+
+typedef struct {
+  int games, wins, draws, losses; /* for player a                                                */
+  double score;                 /* (wins + draws/2) / games                                     */
+  double seconds;
+  int64_t moves;
+} selfplay_match_result_t;
+
+selfplay_match_config_t selfplay_match_config_default(void);
+rocks_status_t selfplay_match(const selfplay_player_t *a, const selfplay_player_t *b, const selfplay_match_config_t *c,
+                              selfplay_match_result_t *res, rocks_error_t *err);
