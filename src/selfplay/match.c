@@ -22,7 +22,7 @@ extern char **environ;
 #define GTP_TIMEOUT_MS 60000
 
 selfplay_match_config_t selfplay_match_config_default(void) {
-  selfplay_match_config_t c = {.size = 9, .komi = 7.5f, .games = 10, .max_moves = 0, .open_moves = 4, .threads = 1, .seed = 1};
+  selfplay_match_config_t c = {.size = 9, .komi = 7.5f, .games = 10, .max_moves = 0, .open_moves = 4, .pass_rule = 1, .threads = 1, .seed = 1};
   return c;
 }
 
@@ -176,6 +176,7 @@ static rocks_status_t player_init(player_t *p, const selfplay_player_t *spec, co
                         p->model->config.size, p->model->config.size, c->size, c->size);
     if (!(p->nn = selfplay_nn_new(p->model, fs, c->threads, err))) return err && err->code ? err->code : ROCKS_ERR_NOMEM;
     if (!(p->go = mcts_go_new(c->size, c->max_moves, seed, err))) return ROCKS_ERR_NOMEM;
+    mcts_go_set_pass_rule(p->go, c->pass_rule);
     mcts_config_t mc = mcts_config_default();
     mc.batch_size = 8;
     mc.seed = seed;
@@ -262,7 +263,7 @@ rocks_status_t selfplay_match(const selfplay_player_t *a, const selfplay_player_
   if (st == ROCKS_OK) st = player_init(&pl[1], b, c, rocks_mix64(c->seed ^ 0xb2), err);
   for (int g = 0; g < c->games && st == ROCKS_OK; g++) {
     const int a_black = g % 2 == 0;
-    if ((st = board_init(bd, c->size, board_rules_tromp_taylor(), c->komi, err)) != ROCKS_OK) break;
+    if ((st = board_init(bd, c->size, board_rules_chinese(), c->komi, err)) != ROCKS_OK) break; /* GNU Go forbids suicide */
     if ((st = player_new_game(&pl[0], err)) != ROCKS_OK || (st = player_new_game(&pl[1], err)) != ROCKS_OK) break;
     int resigned = 0; /* colour that resigned */
     for (int ply = 0; ply < max_moves && !board_game_over(bd); ply++) {

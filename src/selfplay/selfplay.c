@@ -14,7 +14,7 @@ selfplay_config_t selfplay_config_default(void) {
   selfplay_config_t c = {
       .size = 9, .komi = 7.5f, .games_in_flight = 16, .visits = 64, .fast_visits = 16, .full_prob = 0.25,
       .batch = 8, .temp_moves = 8, .resign_threshold = -0.9, .min_resign_move = 20, .resign_disabled_frac = 0.1,
-      .max_moves = 0, .dirichlet_alpha = 0, .dirichlet_epsilon = 0.25, .symmetries = 1, .features = FEAT_AGZ,
+      .max_moves = 0, .pass_rule = 1, .dirichlet_alpha = 0, .dirichlet_epsilon = 0.25, .symmetries = 1, .features = FEAT_AGZ,
       .threads = 1, .seed = 1, .id_base = 0,
   };
   return c;
@@ -197,6 +197,7 @@ selfplay_t *selfplay_new(const selfplay_config_t *c, int64_t max_games, rocks_er
   s->A = c->size * c->size + 1;
   strcpy(s->model_id, "uniform");
   s->go = mcts_go_new(c->size, s->c.max_moves, c->seed, err);
+  if (s->go) mcts_go_set_pass_rule(s->go, c->pass_rule);
   const int G = c->games_in_flight;
   s->games = calloc((size_t)G, sizeof *s->games);
   s->pi = malloc((size_t)s->A * sizeof *s->pi);

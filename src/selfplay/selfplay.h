@@ -24,6 +24,8 @@
  *     the games never resigns and records whether (and who) would have resigned: a false
  *     positive is a game the would-be resigner went on to win or draw (selfplay_stats_t);
  *   - move cap: a game stops after max_moves moves and is scored by Tromp-Taylor area;
+ *   - pass only when every other move fills an own eye (pass_rule, mcts_go_set_pass_rule): tiny
+ *     searches otherwise collapse into "a few stones, pass, pass" games;
  *   - a random one of the 8 symmetries per evaluation (symmetries = 1), inverse-mapped back.
  * Tree reuse: the chosen move's subtree is kept; the budget counts new simulations per move.
  *
@@ -56,6 +58,7 @@ typedef struct {
   int min_resign_move;          /* no resignation before this move (20)                         */
   double resign_disabled_frac;  /* 0.1                                                          */
   int max_moves;                /* move cap (0 = 2*N*N)                                         */
+  int pass_rule;                /* MCTS_GO_PASS_WHEN_DONE (1) or _ANY (0)                       */
   double dirichlet_alpha;       /* 0 = 0.03*361/legal                                          */
   double dirichlet_epsilon;     /* 0.25                                                         */
   int symmetries;               /* random symmetry per evaluation (1)                           */
@@ -190,7 +193,8 @@ rocks_status_t selfplay_latest_model(const char *models, char *name, size_t len,
  * then the most visited move), the uniformly random player (random legal moves that do not
  * fill an own eye; pass when none), or GNU Go over GTP (--level L --chinese-rules
  * --capture-all-dead, so that Tromp-Taylor scoring of the final board is fair). Colours
- * alternate (player a is black in even games). A game ends with two passes, a resignation
+ * alternate (player a is black in even games). Rules: chinese (area scoring, positional superko,
+ * no suicide: what GNU Go plays). A game ends with two passes, a resignation
  * (GNU Go only) or the move cap, and is scored by Tromp-Taylor area. */
 typedef enum { SELFPLAY_PLAYER_NN = 0, SELFPLAY_PLAYER_RANDOM = 1, SELFPLAY_PLAYER_GNUGO = 2 } selfplay_player_kind_t;
 
@@ -208,6 +212,7 @@ typedef struct {
   int games;                    /* 10                                                           */
   int max_moves;                /* 0 = 2*N*N                                                    */
   int open_moves;               /* 4                                                            */
+  int pass_rule;                /* network players: as selfplay_config_t (1)                    */
   int threads;                  /* inference threads (1)                                        */
   uint64_t seed;
 } selfplay_match_config_t;
