@@ -106,3 +106,16 @@ if(TARGET test_ds AND NOT ROCKS_SANITIZE)
   set_tests_properties(train_stream_twin PROPERTIES TIMEOUT 300)
 endif()
 # data/train: end --------------------------------------------------------------------------
+
+# selfplay ---------------------------------------------------------------------------------
+# test_selfplay: determinism, G=1 vs G=4 batching, step API == mcts_search, PCR targets and the
+# shard's policy_dist, resign-disabled share and false positives, episode files, spool + resend.
+# zero_smoke (slow): `rocks zero` for about a minute; run folder (CSV, PNGs, report.md), Ctrl-C,
+# --resume (tests/selfplay/zero_smoke.py).
+rocks_c_test(test_selfplay ${CMAKE_BINARY_DIR})
+if(EXISTS ${CMAKE_SOURCE_DIR}/tests/selfplay/zero_smoke.py)
+  add_test(NAME zero_smoke COMMAND ${ROCKS_PY} ${CMAKE_SOURCE_DIR}/tests/selfplay/zero_smoke.py $<TARGET_FILE:rocks>
+           ${CMAKE_BINARY_DIR}/zero_smoke)
+  set_tests_properties(zero_smoke PROPERTIES LABELS slow TIMEOUT 600)
+endif()
+# selfplay: end ----------------------------------------------------------------------------

@@ -379,6 +379,11 @@ rocks_status_t selfplay_worker_run(const selfplay_worker_config_t *c, selfplay_w
       if (progress) progress(&p, ctx);
     }
   }
+  /* a last try for the spool (the service may be back) */
+  if (c->push && w.spooled > 0) {
+    w.push_failed = 0;
+    resend_spool(&w);
+  }
   /* leftover episodes on error: they are in the spool if pushing; else lost with the error */
   for (int i = 0; i < w.neps; i++) selfplay_episode_free(&w.eps[i]);
   free(w.eps);

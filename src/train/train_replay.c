@@ -383,7 +383,11 @@ rocks_status_t train_replay_run(const train_replay_config_t *c, train_replay_pro
     step++;
     const char *event = NULL;
     if (step % c->publish_every == 0) {
+      char prev[TRAIN_PATH_MAX + 160], prev_optim[TRAIN_PATH_MAX + 200];
+      snprintf(prev, sizeof prev, "%s/%s", c->models, name);
       if ((st = train_replay_publish(c->models, step, m, o, name, sizeof name, err)) != ROCKS_OK) break;
+      /* only the newest optimizer state is needed (to continue); the models stay for evaluation */
+      if (nn_checkpoint_optim_path(prev, prev_optim, sizeof prev_optim)) unlink(prev_optim);
       last_pub = step;
       event = "publish";
     }
