@@ -8,6 +8,9 @@
  *   rocks coordcheck [--param sp,mup] [--widths 64,256] [--optim adamw|sgd] ... (CSV)
  *   rocks data gnugo|import|make|info ...   (training data: docs/data-format.md)
  *   rocks train [--config JSON] [flags] --run DIR | --resume DIR   (supervised training)
+ *   rocks selfplay --out DIR [--models DIR] [--replay ADDR] ...  (self-play worker, cmd_selfplay.c)
+ *   rocks train --replay ADDR|dir:PATH --models DIR ...          (AlphaZero trainer)
+ *   rocks zero --run DIR [--resume] [--config JSON] ...            (the whole loop)
  *   rocks version
  *
  * Only this file exits; errors from the library are printed with their message.
@@ -105,6 +108,15 @@ static void usage(FILE *f) {
           "      --batch B and --steps N | --epochs E | --flop-budget F   (256, epochs 1)\n"
           "      --eval-every N (500) --ckpt-every N (1000) --log-every N (100) --seed S --threads T\n"
           "      --buffer N (shuffle buffer, 0 = all) --symmetries 0|1 --prefetch N --quiet\n"
+          "  selfplay          self-play worker: OUT/shards, follows MODELS/latest (docs/selfplay.md)\n"
+          "      --out DIR  --models DIR  --replay HOST:PORT  --games N  --games-in-flight G (16)\n"
+          "      --visits V (64) --fast-visits v (16) --full-prob P (0.25) --batch B (8) --temp-moves K (8)\n"
+          "      --resign T (-0.9) --resign-disabled F (0.1) --max-moves M --pass-rule 0|1 --seed S --threads T\n"
+          "  train --replay    AlphaZero trainer: --replay HOST:PORT|dir:PATH --models DIR [--init CKPT]\n"
+          "      --model b4c32 --batch 128 --lr 2e-3 --publish-every 100 --samples-per-insert 4 --window N\n"
+          "  zero              the whole loop: workers + trainer + evaluations + report.md\n"
+          "      --run DIR [--resume] [--config JSON] [--minutes 15] [--workers 1] [--transport dir|grpc]\n"
+          "      [--KEY VALUE] for any key of docs/selfplay.md; --report only redraws the report\n"
           "  version           print the version\n");
 }
 
