@@ -425,7 +425,7 @@ static void test_spool(const char *tmp) {
 
 int main(int argc, char **argv) {
   char tmp[512];
-  if (argc > 1) snprintf(tmp, sizeof tmp, "%s/test_selfplay", argv[1]);
+  if (argc > 1) snprintf(tmp, sizeof tmp, "%.400s/test_selfplay.tmp", argv[1]);
   else snprintf(tmp, sizeof tmp, "/tmp/test_selfplay.%d", (int)getpid());
   rocks_error_t err;
   char cmd[1200];

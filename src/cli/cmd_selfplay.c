@@ -253,7 +253,7 @@ static const zkey_t zkeys[] = {
     ZD(weight_decay, 0, 10), ZD(samples_per_insert, 0.001, 1e6), ZL(window, 1, 1L << 40),
     ZL(min_positions, 0, 1L << 40), ZL(publish_every, 1, 1L << 40), ZD(eval_every, 1, 1e7), ZI(eval_games, 0, 10000),
     ZI(eval_visits, 1, 1000000), ZI(random_games, 0, 10000), ZI(gnugo_games, 0, 10000), ZI(gnugo_level, 1, 10),
-    ZL(seed, 0, 0x7fffffffffffffffL),
+    ZL(seed, 0, 9007199254740992.0),
 };
 #define NZKEYS (int)(sizeof zkeys / sizeof zkeys[0])
 
