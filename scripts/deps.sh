@@ -5,6 +5,7 @@ pkgs=(
   build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev
   gnugo
   libopenblas-dev libcjson-dev libzip-dev
+  libgrpc-dev protobuf-compiler protobuf-compiler-grpc protobuf-c-compiler libprotobuf-c-dev python3-grpcio python3-protobuf
   python3 python3-dev python3-numpy python3-pytest python3-torch
   python3-pandas python3-matplotlib python3-scipy
 )

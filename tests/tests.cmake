@@ -119,3 +119,23 @@ if(EXISTS ${CMAKE_SOURCE_DIR}/tests/selfplay/zero_smoke.py)
   set_tests_properties(zero_smoke PROPERTIES LABELS slow TIMEOUT 600)
 endif()
 # selfplay: end ----------------------------------------------------------------------------
+# replay -------------------------------------------------------------------------------------
+# test_replay: rate limiter, episodes, store/WAL/snapshot, in-process server + C client.
+rocks_c_test(test_replay)
+if(TEST test_replay)
+  set_tests_properties(test_replay PROPERTIES TIMEOUT 300)
+endif()
+# replay_service: a stock Python grpcio client against `rocks replay serve` (stubs generated at
+# test time): errors, parked calls, 8 pushers + 1 sampler, kill -9 + restart, SIGTERM.
+if(EXISTS ${CMAKE_SOURCE_DIR}/tests/replay/test_replay_service.py)
+  add_test(NAME replay_service COMMAND ${ROCKS_PY} ${CMAKE_SOURCE_DIR}/tests/replay/test_replay_service.py
+           $<TARGET_FILE:rocks> ${CMAKE_SOURCE_DIR}/src/replay)
+  set_tests_properties(replay_service PROPERTIES TIMEOUT 300)
+endif()
+# selfplay_spool: `rocks selfplay --replay` while the real service is killed (SIGKILL) and
+# restarted: every game reaches it, the spool drains (tests/selfplay/spool_service.py).
+if(EXISTS ${CMAKE_SOURCE_DIR}/tests/selfplay/spool_service.py)
+  add_test(NAME selfplay_spool COMMAND ${ROCKS_PY} ${CMAKE_SOURCE_DIR}/tests/selfplay/spool_service.py $<TARGET_FILE:rocks>
+           ${CMAKE_BINARY_DIR}/selfplay_spool)
+  set_tests_properties(selfplay_spool PROPERTIES TIMEOUT 300)
+endif()

@@ -23,5 +23,8 @@ void cli_fmt_secs(double s, char *out, size_t len);
 int cmd_selfplay(int argc, char **argv);
 int cmd_train_replay(int argc, char **argv);
 int cmd_zero(int argc, char **argv);
+/* Commands in their own files. */
+int cmd_replay(int argc, char **argv);       /* cmd_replay.c */
+int cmd_bench_replay(int argc, char **argv); /* cmd_replay.c */
 
 #endif

@@ -10,6 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -48,7 +51,8 @@ static int parse_model(const char *s, int *blocks, int *channels) {
 
 /* Pushes to the replay service: 0 when stored. */
 static int push_replay(void *ctx, const replay_episode_t *ep, rocks_error_t *err) {
-  return replay_client_push(ctx, ep, 10.0, err) == ROCKS_OK ? 0 : 1;
+  rocks_status_t st = replay_client_push(ctx, ep, 10.0, err);
+  return st == ROCKS_OK ? 0 : st == ROCKS_ERR_ARG ? 2 : 1;
 }
 
 typedef struct {
@@ -62,10 +66,10 @@ static void sp_progress(const selfplay_worker_progress_t *p, void *ctx) {
   cli_fmt_secs(p->seconds, el, sizeof el);
   fprintf(stderr,
           "selfplay: %lld games (%lld positions, %lld shards) %s  %.0f games/h  %.0f visits/s  model %s  "
-          "resign fp %lld/%lld  pushed %lld spooled %lld\n",
+          "resign fp %lld/%lld  pushed %lld spooled %lld rejected %lld\n",
           (long long)p->games, (long long)p->positions, (long long)p->shards, el, p->games_per_hour, p->visits_per_s,
           p->model_id, (long long)p->stats.false_positives, (long long)p->stats.would_resign, (long long)p->pushed,
-          (long long)p->spooled);
+          (long long)p->spooled, (long long)p->rejected);
 }
 
 /* Flags shared by `rocks selfplay` and `rocks zero` (selfplay.h fields); returns 1 if used. */
@@ -338,6 +342,22 @@ static char *zero_to_json(const zero_config_t *c) {
 }
 
 /* ---- children ---- */
+
+static int free_port(void) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return -1;
+  struct sockaddr_in sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sin_family = AF_INET;
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  sa.sin_port = 0;
+  socklen_t len = sizeof sa;
+  int port = -1;
+  if (bind(fd, (struct sockaddr *)&sa, sizeof sa) == 0 && getsockname(fd, (struct sockaddr *)&sa, &len) == 0)
+    port = ntohs(sa.sin_port);
+  close(fd);
+  return port;
+}
 
 typedef struct {
   char name[32];
@@ -632,17 +652,41 @@ int cmd_zero(int argc, char **argv) {
 #define ARG(...) (snprintf(a[na_], sizeof a[na_], __VA_ARGS__), av[na_] = a[na_], na_++)
 #define ARGS_END() (av[na_] = NULL)
   if (!strcmp(c.transport, "grpc")) {
-    int port = c.replay_port ? c.replay_port : 20000 + (int)(getpid() % 20000);
+    /* port 0: a free port found here (bind to port 0, read it back, close) */
+    int port = c.replay_port ? c.replay_port : free_port();
+    if (port <= 0) {
+      fprintf(stderr, "rocks zero: no free TCP port for the replay service\n");
+      return 1;
+    }
     snprintf(addr, sizeof addr, "127.0.0.1:%d", port);
     ARGS_BEGIN();
-    ARG("rocks"), ARG("replay"), ARG("serve"), ARG("--addr"), ARG("%s", addr), ARG("--dir"), ARG("%s/replay", run);
+    ARG("rocks"), ARG("replay"), ARG("serve"), ARG("--listen"), ARG("%s", addr), ARG("--dir"), ARG("%s/replay", run);
     ARG("--capacity"), ARG("%ld", c.window), ARG("--min-size"), ARG("%ld", c.min_positions);
     ARG("--samples-per-insert"), ARG("%g", c.samples_per_insert);
     ARGS_END();
     snprintf(path, sizeof path, "%s/logs/replay.log", run);
     if (spawn_child(&ch[nch++], "replay", av, path) != 0) return 1;
-    struct timespec ts = {1, 0};
-    nanosleep(&ts, NULL);
+    /* ready when it answers a Stats call */
+    replay_client_t *rc = replay_client_new(addr, &err);
+    int up = 0;
+    for (int k = 0; rc && k < 150 && !up && !*stop; k++) {
+      replay_stats_t rs;
+      if (replay_client_stats(rc, &rs, &err) == ROCKS_OK) up = 1;
+      else {
+        struct timespec ts = {0, 100 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+      }
+      if (waitpid(ch[0].pid, &ch[0].status, WNOHANG) == ch[0].pid) {
+        ch[0].exited = 1;
+        break;
+      }
+    }
+    replay_client_delete(rc);
+    if (!up) {
+      fprintf(stderr, "rocks zero: the replay service did not start on %s (see %s)\n", addr, path);
+      stop_children(ch, nch, 10);
+      return 1;
+    }
   }
   {
     ARGS_BEGIN();

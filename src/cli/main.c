@@ -11,6 +11,8 @@
  *   rocks selfplay --out DIR [--models DIR] [--replay ADDR] ...  (self-play worker, cmd_selfplay.c)
  *   rocks train --replay ADDR|dir:PATH --models DIR ...          (AlphaZero trainer)
  *   rocks zero --run DIR [--resume] [--config JSON] ...            (the whole loop)
+ *   rocks replay serve|stats|checkpoint ...   (replay service: docs/replay.md)
+ *   rocks bench replay [--episodes N] [--batch B] [--seconds S] [--memory]
  *   rocks version
  *
  * Only this file exits; errors from the library are printed with their message.
@@ -117,6 +119,10 @@ static void usage(FILE *f) {
           "  zero              the whole loop: workers + trainer + evaluations + report.md\n"
           "      --run DIR [--resume] [--config JSON] [--minutes 15] [--workers 1] [--transport dir|grpc]\n"
           "      [--KEY VALUE] for any key of docs/selfplay.md; --report only redraws the report\n"
+          "  replay serve      the replay service (gRPC): --listen ADDR --dir DIR --capacity P\n"
+          "      --samples-per-insert X (4) --min-size N (1000) --error-buffer E (smallest safe) (docs/replay.md)\n"
+          "  replay stats|checkpoint --addr ADDR   ask a running replay service\n"
+          "  bench replay      replay service pushes/s and sampled positions/s over loopback\n"
           "  version           print the version\n");
 }
 
@@ -728,6 +734,7 @@ int main(int argc, char **argv) {
     if (argc >= 3 && !strcmp(argv[2], "playouts")) return cmd_bench_playouts(argc - 3, argv + 3);
     if (argc >= 3 && !strcmp(argv[2], "mcts")) return cmd_bench_mcts(argc - 3, argv + 3);
     if (argc >= 3 && !strcmp(argv[2], "nn")) return cmd_bench_nn(argc - 3, argv + 3);
+    if (argc >= 3 && !strcmp(argv[2], "replay")) return cmd_bench_replay(argc - 3, argv + 3);
     die_usage("bench: unknown benchmark '%s' (known: playouts, mcts, nn)", argc >= 3 ? argv[2] : "");
   }
   if (!strcmp(cmd, "model")) return cmd_model(argc - 2, argv + 2);
@@ -740,6 +747,7 @@ int main(int argc, char **argv) {
   }
   if (!strcmp(cmd, "selfplay")) return cmd_selfplay(argc - 2, argv + 2);
   if (!strcmp(cmd, "zero")) return cmd_zero(argc - 2, argv + 2);
+  if (!strcmp(cmd, "replay")) return cmd_replay(argc - 2, argv + 2);
   if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
     printf("rocks %s\n", ROCKS_VERSION);
     return 0;

@@ -39,4 +39,25 @@ typedef struct {
   uint32_t flags;           /* REPLAY_EP_*                                                      */
 } replay_episode_t;
 
+/* Zeroes *ep: no moves, no arrays (safe to free). */
+void replay_episode_init(replay_episode_t *ep);
+/* Allocates the per-move arrays for nmoves moves and nvisits visit entries in total (zeroed;
+ * root_value included) and sets game.nmoves; frees earlier arrays. ROCKS_ERR_ARG if nmoves is
+ * not in 0..DS_MAX_MOVES, ROCKS_ERR_NOMEM. */
+rocks_status_t replay_episode_alloc(replay_episode_t *ep, int nmoves, int nvisits, rocks_error_t *err);
+/* Frees the arrays and zeroes *ep. */
+void replay_episode_free(replay_episode_t *ep);
+/* Number of training positions: full-search moves at or after game.first_target. */
+int replay_episode_positions(const replay_episode_t *ep);
+/* Checks everything but move legality: size 2..19, nmoves, colours, points, setup, winner,
+ * offsets non-decreasing, actions in 0..N*N, probabilities finite and >= 0 summing to 1 (+-1e-3)
+ * for every full-search move. ROCKS_ERR_ARG with the first problem. (Legality is checked when the
+ * episode is replayed into positions.) */
+rocks_status_t replay_episode_validate(const replay_episode_t *ep, rocks_error_t *err);
+/* A synthetic episode for tests and benchmarks: a random legal game on an N x N board (random
+ * non-eye-filling moves, superko respected, at most max_moves moves), each move with a random
+ * sparse visit distribution over up to 16 legal moves (the move played included), 75% of moves
+ * full-search, Tromp-Taylor winner. Deterministic given seed. */
+rocks_status_t replay_episode_random(replay_episode_t *ep, int size, int max_moves, uint64_t seed, rocks_error_t *err);
+
 #endif

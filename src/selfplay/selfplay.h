@@ -144,14 +144,18 @@ rocks_status_t selfplay_write_shard(const char *path, const replay_episode_t *ep
  *   OUT/shards/shard-%06d.npz      finished games, shard_games per shard (selfplay_write_shard)
  *   OUT/spool/ep-%012lld.npz       episodes not yet acknowledged by the replay service (push):
  *                                  written before the push, deleted after it; re-sent first on
- *                                  every round, so no finished game is lost while it is down
+ *                                  every model poll, so no finished game is lost while it is
+ *                                  down; at the end the worker waits until the spool is empty
+ *                                  (a stop request leaves it for the next start)
  *   OUT/worker.json                games and shards so far (atomic; a restart continues numbering
  *                                  and seeds from there)
  *   OUT/selfplay.csv               one row per shard: throughput, resignation false positives
  */
 #include <signal.h>
 
-typedef int (*selfplay_push_fn)(void *ctx, const replay_episode_t *ep, rocks_error_t *err); /* 0 = stored */
+/* Push hook: 0 = stored; 1 = not now (service down, deadline): keep it in the spool and retry;
+ * 2 = refused as invalid: moved to spool/ep-N.npz.rejected, never retried (counted). */
+typedef int (*selfplay_push_fn)(void *ctx, const replay_episode_t *ep, rocks_error_t *err);
 
 typedef struct {
   selfplay_config_t sp;
@@ -168,7 +172,7 @@ typedef struct {
 } selfplay_worker_config_t;
 
 typedef struct {
-  int64_t games, shards, positions, pushed, spooled;
+  int64_t games, shards, positions, pushed, spooled, rejected;
   double seconds, games_per_hour, visits_per_s;
   char model_id[64];
   selfplay_stats_t stats;

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "data/ds.h"
@@ -156,7 +157,7 @@ typedef struct {
   const selfplay_worker_config_t *c;
   replay_episode_t *eps;     /* finished, not yet in a shard */
   int neps, cap;
-  int64_t pushed, spooled, spool_seq;
+  int64_t pushed, spooled, rejected;
   char spool[4096];
   rocks_error_t push_err;
   int push_failed;           /* the service looked down this round: spool without trying */
@@ -165,6 +166,14 @@ typedef struct {
 /* Spool file path of an episode. */
 static void spool_path(const wstate_t *w, int64_t id, char *out, size_t len) {
   snprintf(out, len, "%s/ep-%012lld.npz", w->spool, (long long)id);
+}
+
+/* The service refused an episode as invalid: keep it aside (never retried), count it. */
+static void reject(wstate_t *w, const char *path) {
+  char bad[4410];
+  snprintf(bad, sizeof bad, "%s.rejected", path);
+  rename(path, bad);
+  w->rejected++;
 }
 
 static int on_episode(void *ctx, const replay_episode_t *ep) {
@@ -186,10 +195,11 @@ static int on_episode(void *ctx, const replay_episode_t *ep) {
     spool_path(w, dst->game.id, path, sizeof path);
     if (selfplay_episode_save(path, dst, &w->push_err) != ROCKS_OK) return 1;
     w->spooled++;
-    if (!w->push_failed && w->c->push(w->c->push_ctx, dst, &w->push_err) == 0) {
-      unlink(path);
+    int r = w->push_failed ? 1 : w->c->push(w->c->push_ctx, dst, &w->push_err);
+    if (r == 0 || r == 2) {
+      if (r == 0) unlink(path), w->pushed++;
+      else reject(w, path);
       w->spooled--;
-      w->pushed++;
     } else w->push_failed = 1;
   }
   return 0;
@@ -231,14 +241,14 @@ static void resend_spool(wstate_t *w) {
       left--;
       continue;
     }
-    int ok = w->c->push(w->c->push_ctx, &ep, &w->push_err) == 0;
+    int r = w->c->push(w->c->push_ctx, &ep, &w->push_err);
     selfplay_episode_free(&ep);
-    if (!ok) {
+    if (r == 1) {
       w->push_failed = 1;
       break;
     }
-    unlink(path);
-    w->pushed++;
+    if (r == 0) unlink(path), w->pushed++;
+    else reject(w, path);
     left--;
   }
   w->spooled = left;
@@ -296,6 +306,16 @@ rocks_status_t selfplay_worker_run(const selfplay_worker_config_t *c, selfplay_w
   int64_t positions = 0, sims0 = 0;
   int finished = todo == 0;
   selfplay_stats_t stt;
+  memset(&stt, 0, sizeof stt);
+  if (c->push) { /* episodes left in the spool by an earlier run: count them, send at the first poll */
+    DIR *d = opendir(w.spool);
+    struct dirent *de;
+    while (d && (de = readdir(d))) {
+      size_t L = strlen(de->d_name);
+      w.spooled += !strncmp(de->d_name, "ep-", 3) && L > 4 && !strcmp(de->d_name + L - 4, ".npz");
+    }
+    if (d) closedir(d);
+  }
   while (st == ROCKS_OK && !finished && !(c->stop && *c->stop)) {
     /* follow the newest model */
     double now = rocks_now();
@@ -366,8 +386,8 @@ rocks_status_t selfplay_worker_run(const selfplay_worker_config_t *c, selfplay_w
       w.neps = 0;
       double el = rocks_now() - t0;
       selfplay_worker_progress_t p = {.games = games0 + stt.games_finished, .shards = shards, .positions = positions,
-                                      .pushed = w.pushed, .spooled = w.spooled, .seconds = el,
-                                      .games_per_hour = el > 0 ? 3600.0 * (double)stt.games_finished / el : 0,
+                                      .pushed = w.pushed, .spooled = w.spooled, .rejected = w.rejected,
+                                      .seconds = el, .games_per_hour = el > 0 ? 3600.0 * (double)stt.games_finished / el : 0,
                                       .visits_per_s = el > 0 ? (double)(stt.simulations - sims0) / el : 0, .stats = stt};
       snprintf(p.model_id, sizeof p.model_id, "%s", model_id);
       fprintf(cf, "%.1f,%lld,%lld,%lld,%lld,%lld,%lld,%.1f,%.1f,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%s\n", el,
@@ -379,10 +399,31 @@ rocks_status_t selfplay_worker_run(const selfplay_worker_config_t *c, selfplay_w
       if (progress) progress(&p, ctx);
     }
   }
-  /* a last try for the spool (the service may be back) */
-  if (c->push && w.spooled > 0) {
+  /* the spool must drain: wait for the service (a stop request leaves the rest for next time) */
+  for (double last = 0; st == ROCKS_OK && c->push && w.spooled > 0 && !(c->stop && *c->stop);) {
     w.push_failed = 0;
     resend_spool(&w);
+    if (w.spooled == 0) break;
+    if (progress && rocks_now() - last > 10) {
+      last = rocks_now();
+      selfplay_get_stats(s, &stt);
+      double el = rocks_now() - t0;
+      selfplay_worker_progress_t p = {.games = games0 + stt.games_finished, .shards = shards, .positions = positions,
+                                      .pushed = w.pushed, .spooled = w.spooled, .seconds = el, .stats = stt};
+      snprintf(p.model_id, sizeof p.model_id, "(waiting for the replay service)");
+      progress(&p, ctx);
+    }
+    struct timespec ts = {1, 0};
+    nanosleep(&ts, NULL);
+  }
+  if (st == ROCKS_OK && progress && c->push) { /* the final count */
+    selfplay_get_stats(s, &stt);
+    double el = rocks_now() - t0;
+    selfplay_worker_progress_t p = {.games = games0 + stt.games_finished, .shards = shards, .positions = positions,
+                                    .pushed = w.pushed, .spooled = w.spooled, .rejected = w.rejected, .seconds = el,
+                                    .stats = stt};
+    snprintf(p.model_id, sizeof p.model_id, "%s", model_id);
+    progress(&p, ctx);
   }
   /* leftover episodes on error: they are in the spool if pushing; else lost with the error */
   for (int i = 0; i < w.neps; i++) selfplay_episode_free(&w.eps[i]);

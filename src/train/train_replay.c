@@ -392,6 +392,10 @@ rocks_status_t train_replay_run(const train_replay_config_t *c, train_replay_pro
       event = "publish";
     }
     if (step % c->log_every == 0 || event) {
+      replay_stats_t rs;
+      rocks_error_t e3;
+      if (src.client && replay_client_stats(src.client, &rs, &e3) == ROCKS_OK)
+        src.seen = rs.inserts, src.window_positions = rs.positions;
       const double sps = iv_t > 0 ? (double)(iv_n * c->batch) / iv_t : 0;
       fprintf(mf, "%ld,%lld,%lld,%lld,%.6g,%.6f,%.6f,%.6f,%.1f,%.2f,%s\n", step, (long long)step * c->batch,
               (long long)src.seen, (long long)src.window_positions, (double)lr, iv_loss / (double)iv_n,
