@@ -226,7 +226,7 @@ typedef struct {
 
 static zero_config_t zero_config_default(void) {
   zero_config_t c = {
-      .minutes = 15, .workers = 1, .transport = "dir", .replay_port = 0, .model = "b4c32", .init = "",
+      .minutes = 15, .workers = 1, .transport = "grpc", .replay_port = 0, .model = "b4c32", .init = "",
       .size = 9, .komi = 7.5, .games_in_flight = 16, .visits = 64, .fast_visits = 16, .batch = 8, .temp_moves = 8,
       .max_moves = 0, .pass_rule = 1, .shard_games = 16, .selfplay_threads = 1, .full_prob = 0.25, .resign = -0.9,
       .resign_disabled = 0.1, .train_batch = 128, .train_threads = 1, .lr = 2e-3, .weight_decay = 1e-4,
@@ -468,6 +468,7 @@ static int evaluate(const zero_config_t *c, const char *run, const char *cand, z
   selfplay_match_config_t mc = selfplay_match_config_default();
   mc.size = c->size, mc.komi = (float)c->komi, mc.max_moves = c->max_moves, mc.pass_rule = c->pass_rule;
   mc.seed = rocks_mix64((uint64_t)c->seed ^ (uint64_t)model_step(cand) * 7919u);
+  mc.stop = stop;
   selfplay_player_t me = {.kind = SELFPLAY_PLAYER_NN, .model = cpath, .visits = c->eval_visits};
   rocks_error_t err;
   selfplay_match_result_t r;
@@ -477,9 +478,11 @@ static int evaluate(const zero_config_t *c, const char *run, const char *cand, z
     selfplay_player_t prev = {.kind = SELFPLAY_PLAYER_NN, .model = ppath, .visits = c->eval_visits};
     mc.games = c->eval_games;
     if (selfplay_match(&me, &prev, &mc, &r, &err) != ROCKS_OK) {
+      if (*stop) return 0; /* interrupted */
       fprintf(stderr, "rocks zero: evaluation %s vs %s: %s\n", cand, es->model, err.msg);
       return 1;
     }
+    if (*stop) return 0; /* interrupted: a partial match is not recorded */
     double s = (r.wins + 0.5 * r.draws + 0.5) / (r.games + 1.0); /* +1/2 game each way: finite Elo */
     elo = es->elo + 400.0 * log10(s / (1 - s));
     char opp[160];
@@ -491,9 +494,11 @@ static int evaluate(const zero_config_t *c, const char *run, const char *cand, z
     selfplay_player_t rnd = {.kind = SELFPLAY_PLAYER_RANDOM};
     mc.games = c->random_games;
     if (selfplay_match(&me, &rnd, &mc, &r, &err) != ROCKS_OK) {
+      if (*stop) return 0;
       fprintf(stderr, "rocks zero: evaluation %s vs random: %s\n", cand, err.msg);
       return 1;
     }
+    if (*stop) return 0; /* interrupted: a partial match is not recorded */
     eval_row(ef, wall, cand, "random", &r, elo);
     fprintf(stderr, "zero: eval %s vs random: %d-%d-%d\n", cand, r.wins, r.draws, r.losses);
   }
@@ -501,9 +506,11 @@ static int evaluate(const zero_config_t *c, const char *run, const char *cand, z
     selfplay_player_t gg = {.kind = SELFPLAY_PLAYER_GNUGO, .level = c->gnugo_level};
     mc.games = c->gnugo_games;
     if (selfplay_match(&me, &gg, &mc, &r, &err) != ROCKS_OK) {
+      if (*stop) return 0;
       fprintf(stderr, "rocks zero: evaluation %s vs GNU Go: %s\n", cand, err.msg);
       return 1;
     }
+    if (*stop) return 0; /* interrupted: a partial match is not recorded */
     char opp[32];
     snprintf(opp, sizeof opp, "gnugo-%d", c->gnugo_level);
     eval_row(ef, wall, cand, opp, &r, elo);

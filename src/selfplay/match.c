@@ -50,8 +50,14 @@ static rocks_status_t proc_start(proc_t *p, char *const argv[], rocks_error_t *e
   posix_spawn_file_actions_adddup2(&fa, in[0], STDIN_FILENO);
   posix_spawn_file_actions_adddup2(&fa, out[1], STDOUT_FILENO);
   posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
+  posix_spawnattr_t at;
+  posix_spawnattr_init(&at);
+  posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP); /* own group: a terminal Ctrl-C reaches
+                                                         * rocks only, which ends the match */
+  posix_spawnattr_setpgroup(&at, 0);
   pid_t pid;
-  int r = posix_spawn(&pid, argv[0], &fa, NULL, argv, environ);
+  int r = posix_spawn(&pid, argv[0], &fa, &at, argv, environ);
+  posix_spawnattr_destroy(&at);
   posix_spawn_file_actions_destroy(&fa);
   close(in[0]);
   close(out[1]);
@@ -261,7 +267,7 @@ rocks_status_t selfplay_match(const selfplay_player_t *a, const selfplay_player_
   double t0 = rocks_now();
   rocks_status_t st = player_init(&pl[0], a, c, rocks_mix64(c->seed ^ 0xa1), err);
   if (st == ROCKS_OK) st = player_init(&pl[1], b, c, rocks_mix64(c->seed ^ 0xb2), err);
-  for (int g = 0; g < c->games && st == ROCKS_OK; g++) {
+  for (int g = 0; g < c->games && st == ROCKS_OK && !(c->stop && *c->stop); g++) {
     const int a_black = g % 2 == 0;
     if ((st = board_init(bd, c->size, board_rules_chinese(), c->komi, err)) != ROCKS_OK) break; /* GNU Go forbids suicide */
     if ((st = player_new_game(&pl[0], err)) != ROCKS_OK || (st = player_new_game(&pl[1], err)) != ROCKS_OK) break;

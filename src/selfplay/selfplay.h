@@ -219,6 +219,7 @@ typedef struct {
   int pass_rule;                /* network players: as selfplay_config_t (1)                    */
   int threads;                  /* inference threads (1)                                        */
   uint64_t seed;
+  volatile sig_atomic_t *stop;  /* set: no new game starts (the result so far is returned)     */
 } selfplay_match_config_t;
 
 typedef struct {

@@ -256,16 +256,17 @@ static void resend_spool(wstate_t *w) {
   free(names);
 }
 
-static rocks_status_t read_state(const char *out, int64_t *games, int64_t *shards) {
+static rocks_status_t read_state(const char *out, int64_t *games, int64_t *shards, int64_t *positions) {
   char path[4200];
   snprintf(path, sizeof path, "%s/worker.json", out);
-  *games = 0, *shards = 0;
+  *games = 0, *shards = 0, *positions = 0;
   FILE *f = fopen(path, "r");
   if (!f) return ROCKS_OK;
-  long long g = 0, s = 0;
-  int n = fscanf(f, " {\"games\": %lld, \"shards\": %lld", &g, &s);
+  long long g = 0, s = 0, p = 0;
+  int n = fscanf(f, " {\"games\": %lld, \"shards\": %lld, \"positions\": %lld", &g, &s, &p);
   fclose(f);
-  if (n == 2 && g >= 0 && s >= 0) *games = g, *shards = s;
+  if (n >= 2 && g >= 0 && s >= 0) *games = g, *shards = s;
+  if (n == 3 && p >= 0) *positions = p;
   return ROCKS_OK;
 }
 
@@ -279,8 +280,8 @@ rocks_status_t selfplay_worker_run(const selfplay_worker_config_t *c, selfplay_w
   wstate_t w = {.c = c};
   snprintf(w.spool, sizeof w.spool, "%s/spool", c->out);
   if (c->push && (st = ds_mkdirs(w.spool, err)) != ROCKS_OK) return st;
-  int64_t games0, shards;
-  read_state(c->out, &games0, &shards);
+  int64_t games0, shards, positions;
+  read_state(c->out, &games0, &shards, &positions);
   selfplay_config_t sp = c->sp;
   sp.seed = rocks_mix64(c->sp.seed ^ rocks_mix64((uint64_t)games0 * 0x9e37u + 17));
   sp.id_base = c->sp.id_base + games0;
@@ -303,7 +304,7 @@ rocks_status_t selfplay_worker_run(const selfplay_worker_config_t *c, selfplay_w
   selfplay_nn_t *nn = NULL;
   char model_name[512] = "", model_id[64] = "";
   double t0 = rocks_now(), last_poll = -1e9;
-  int64_t positions = 0, sims0 = 0;
+  int64_t sims0 = 0;
   int finished = todo == 0;
   selfplay_stats_t stt;
   memset(&stt, 0, sizeof stt);
@@ -378,8 +379,8 @@ rocks_status_t selfplay_worker_run(const selfplay_worker_config_t *c, selfplay_w
       shards++;
       selfplay_get_stats(s, &stt);
       char state[128];
-      snprintf(state, sizeof state, "{\"games\": %lld, \"shards\": %lld}\n", (long long)(games0 + stt.games_finished),
-               (long long)shards);
+      snprintf(state, sizeof state, "{\"games\": %lld, \"shards\": %lld, \"positions\": %lld}\n",
+               (long long)(games0 + stt.games_finished), (long long)shards, (long long)positions);
       snprintf(path, sizeof path, "%s/worker.json", c->out);
       if ((st = ds_write_text_atomic(path, state, err)) != ROCKS_OK) break;
       for (int i = 0; i < w.neps; i++) selfplay_episode_free(&w.eps[i]);
