@@ -736,8 +736,9 @@ int cmd_zero(int argc, char **argv) {
 #undef ARGS_BEGIN
 #undef ARG
 #undef ARGS_END
-  fprintf(stderr, "zero: run %s: %d worker(s), trainer%s; %s, visits %d/%d; logs in %s/logs\n", run, c.workers,
-          addr[0] ? ", replay service" : "", c.model, c.visits, c.fast_visits, run);
+  fprintf(stderr, "zero: run %s: %d worker(s), trainer%s; %s%s, visits %d/%d; logs in %s/logs\n", run, c.workers,
+          addr[0] ? ", replay service" : "", c.init[0] ? "from " : "", c.init[0] ? c.init : c.model, c.visits,
+          c.fast_visits, run);
 
   /* ---- the loop: evaluations and progress until the time is up or Ctrl-C ---- */
   char eval_csv[4400];
