@@ -132,6 +132,18 @@ if(EXISTS ${CMAKE_SOURCE_DIR}/tests/play/heatmap_cli.py AND EXISTS /usr/games/gn
   set_tests_properties(heatmap PROPERTIES TIMEOUT 300)
 endif()
 # match/heatmap: end -----------------------------------------------------------------------
+# selfplay ---------------------------------------------------------------------------------
+# test_selfplay: determinism, G=1 vs G=4 batching, step API == mcts_search, PCR targets and the
+# shard's policy_dist, resign-disabled share and false positives, episode files, spool + resend.
+# zero_smoke (slow): `rocks zero` for about a minute; run folder (CSV, PNGs, report.md), Ctrl-C,
+# --resume (tests/selfplay/zero_smoke.py).
+rocks_c_test(test_selfplay ${CMAKE_BINARY_DIR})
+if(EXISTS ${CMAKE_SOURCE_DIR}/tests/selfplay/zero_smoke.py)
+  add_test(NAME zero_smoke COMMAND ${ROCKS_PY} ${CMAKE_SOURCE_DIR}/tests/selfplay/zero_smoke.py $<TARGET_FILE:rocks>
+           ${CMAKE_BINARY_DIR}/zero_smoke)
+  set_tests_properties(zero_smoke PROPERTIES LABELS slow TIMEOUT 600)
+endif()
+# selfplay: end ----------------------------------------------------------------------------
 # replay -------------------------------------------------------------------------------------
 # test_replay: rate limiter, episodes, store/WAL/snapshot, in-process server + C client.
 rocks_c_test(test_replay)
@@ -178,3 +190,10 @@ if(EXISTS ${CMAKE_SOURCE_DIR}/tests/play/make_net.py)
   set_tests_properties(play_fixture play_vs_random play_analyze play_time_game PROPERTIES RUN_SERIAL TRUE)
 endif()
 # play: end --------------------------------------------------------------------------------
+# selfplay_spool: `rocks selfplay --replay` while the real service is killed (SIGKILL) and
+# restarted: every game reaches it, the spool drains (tests/selfplay/spool_service.py).
+if(EXISTS ${CMAKE_SOURCE_DIR}/tests/selfplay/spool_service.py)
+  add_test(NAME selfplay_spool COMMAND ${ROCKS_PY} ${CMAKE_SOURCE_DIR}/tests/selfplay/spool_service.py $<TARGET_FILE:rocks>
+           ${CMAKE_BINARY_DIR}/selfplay_spool)
+  set_tests_properties(selfplay_spool PROPERTIES TIMEOUT 300)
+endif()

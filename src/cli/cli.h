@@ -24,6 +24,9 @@ int cmd_gtp(int argc, char **argv);          /* cmd_gtp.c */
 int cmd_match(int argc, char **argv);        /* cmd_match.c */
 int cmd_eval(int argc, char **argv);         /* cmd_match.c */
 int cmd_heatmap(int argc, char **argv);      /* cmd_heatmap.c */
+int cmd_selfplay(int argc, char **argv);     /* cmd_selfplay.c */
+int cmd_train_replay(int argc, char **argv); /* cmd_selfplay.c: rocks train --replay */
+int cmd_zero(int argc, char **argv);         /* cmd_selfplay.c: the whole loop */
 int cmd_replay(int argc, char **argv);       /* cmd_replay.c */
 int cmd_bench_replay(int argc, char **argv); /* cmd_replay.c */
 int cmd_experiment(int argc, char **argv);   /* cmd_experiment.c: execs python -m rocks.exp */

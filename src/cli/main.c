@@ -9,6 +9,9 @@
  *   rocks data gnugo|import|make|info ...   (training data: docs/data-format.md)
  *   rocks train [--config JSON] [flags] --run DIR | --resume DIR   (supervised training)
  *   rocks match|eval ...  (GTP referee: cmd_match.c)   rocks heatmap GAME.sgf ... (cmd_heatmap.c)
+ *   rocks selfplay --out DIR [--models DIR] [--replay ADDR] ...  (self-play worker, cmd_selfplay.c)
+ *   rocks train --replay ADDR|dir:PATH --models DIR ...          (AlphaZero trainer)
+ *   rocks zero --run DIR [--resume] [--config JSON] ...            (the whole loop)
  *   rocks replay serve|stats|checkpoint ...   (replay service: docs/replay.md)
  *   rocks bench replay [--episodes N] [--batch B] [--seconds S] [--memory]
  *   rocks version
@@ -118,6 +121,15 @@ static void usage(FILE *f) {
           "  eval              --model CKPT [--visits V (200)]: rocks gtp --model vs GNU Go level 10,\n"
           "                    20 games, 9x9, <= 81 moves, komi 7.5 (match flags apply; other flags go to gtp)\n"
           "  heatmap GAME.sgf  --model CKPT --out DIR: policy heatmap PNG per position + contact sheet\n"
+          "  selfplay          self-play worker: OUT/shards, follows MODELS/latest (docs/selfplay.md)\n"
+          "      --out DIR  --models DIR  --replay HOST:PORT  --games N  --games-in-flight G (16)\n"
+          "      --visits V (64) --fast-visits v (16) --full-prob P (0.25) --batch B (8) --temp-moves K (8)\n"
+          "      --resign T (-0.9) --resign-disabled F (0.1) --max-moves M --pass-rule 0|1 --seed S --threads T\n"
+          "  train --replay    AlphaZero trainer: --replay HOST:PORT|dir:PATH --models DIR [--init CKPT]\n"
+          "      --model b4c32 --batch 128 --lr 2e-3 --publish-every 100 --samples-per-insert 4 --window N\n"
+          "  zero              the whole loop: workers + trainer + evaluations + report.md\n"
+          "      --run DIR [--resume] [--config JSON] [--minutes 15] [--workers 1] [--transport dir|grpc]\n"
+          "      [--KEY VALUE] for any key of docs/selfplay.md; --report only redraws the report\n"
           "  replay serve      the replay service (gRPC): --listen ADDR --dir DIR --capacity P\n"
           "      --samples-per-insert X (4) --min-size N (1000) --error-buffer E (smallest safe) (docs/replay.md)\n"
           "  replay stats|checkpoint --addr ADDR   ask a running replay service\n"
@@ -695,6 +707,13 @@ int main(int argc, char **argv) {
   if (!strcmp(cmd, "match")) return cmd_match(argc - 2, argv + 2);
   if (!strcmp(cmd, "eval")) return cmd_eval(argc - 2, argv + 2);
   if (!strcmp(cmd, "heatmap")) return cmd_heatmap(argc - 2, argv + 2);
+  if (!strcmp(cmd, "train")) {
+    for (int i = 2; i < argc; i++)
+      if (!strcmp(argv[i], "--replay")) return cmd_train_replay(argc - 2, argv + 2);
+    return cmd_train(argc - 2, argv + 2);
+  }
+  if (!strcmp(cmd, "selfplay")) return cmd_selfplay(argc - 2, argv + 2);
+  if (!strcmp(cmd, "zero")) return cmd_zero(argc - 2, argv + 2);
   if (!strcmp(cmd, "replay")) return cmd_replay(argc - 2, argv + 2);
   if (!strcmp(cmd, "experiment")) return cmd_experiment(argc - 2, argv + 2);
   if (!strcmp(cmd, "sweep")) return cmd_sweep(argc - 2, argv + 2);

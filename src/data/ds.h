@@ -121,6 +121,18 @@ typedef struct {
  * compress_level: 0 stored, 1..9 deflate. info (may be NULL) gets counts, size and checksum. */
 rocks_status_t ds_shard_write(const char *path, const ds_game_t *games, int ngames, int compress_level,
                               const char *meta_json, ds_shard_info_t *info, rocks_error_t *err);
+/* Per-game training targets for ds_shard_write_targets (self-play). */
+typedef struct {
+  const uint8_t *train;    /* nmoves flags: 1 = position before move i is a training position
+                            * (NULL: every position from first_target)                         */
+  const float *dist;       /* nmoves x (N*N+1) policy targets (visit distributions; rows of
+                            * non-training positions are ignored), or NULL: one-hot of the move */
+} ds_game_targets_t;
+/* ds_shard_write with targets[g] per game (targets may be NULL = ds_shard_write). When any game
+ * has a dist, the shard gets the `policy_dist` array (one-hot rows for games without one). */
+rocks_status_t ds_shard_write_targets(const char *path, const ds_game_t *games, const ds_game_targets_t *targets,
+                                      int ngames, int compress_level, const char *meta_json, ds_shard_info_t *info,
+                                      rocks_error_t *err);
 /* Reads back the games of a shard (*games malloc'd, caller frees). */
 rocks_status_t ds_shard_read_games(const char *path, ds_game_t **games, int *ngames, rocks_error_t *err);
 

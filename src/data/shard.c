@@ -82,6 +82,18 @@ static char *meta_json_(const char *source_json, int size, int64_t games, int64_
 
 rocks_status_t ds_shard_write(const char *path, const ds_game_t *games, int ngames, int compress_level,
                               const char *meta_json, ds_shard_info_t *info, rocks_error_t *err) {
+  return ds_shard_write_targets(path, games, NULL, ngames, compress_level, meta_json, info, err);
+}
+
+/* Is position i of game g a training position? */
+static int is_target_(const ds_game_t *g, const ds_game_targets_t *t, int i) {
+  if (t && t->train) return t->train[i] != 0;
+  return i >= g->first_target;
+}
+
+rocks_status_t ds_shard_write_targets(const char *path, const ds_game_t *games, const ds_game_targets_t *targets,
+                                      int ngames, int compress_level, const char *meta_json, ds_shard_info_t *info,
+                                      rocks_error_t *err) {
   const int N = ngames ? games[0].size : BOARD_MIN_SIZE, NN = N * N;
   const int B2 = ds_packed2_bytes(NN), B1 = ds_packed1_bytes(NN);
   shard_arrays_t a;
@@ -91,7 +103,9 @@ rocks_status_t ds_shard_write(const char *path, const ds_game_t *games, int ngam
     if (games[g].size != N) return rocks_fail(err, ROCKS_ERR_ARG, "%s: games of sizes %d and %d in one shard", path, N, games[g].size);
     if (games[g].nmoves < 0 || games[g].nmoves > DS_MAX_MOVES || games[g].nsetup < 0 || games[g].nsetup > DS_MAX_NN)
       return rocks_fail(err, ROCKS_ERR_ARG, "%s: game %d: bad move or setup count", path, g);
-    a.P += ds_game_positions(&games[g]);
+    if (targets && targets[g].train)
+      for (int i = 0; i < games[g].nmoves; i++) a.P += targets[g].train[i] != 0;
+    else a.P += ds_game_positions(&games[g]);
     a.M += games[g].nmoves;
     a.S += games[g].nsetup;
   }
@@ -104,12 +118,15 @@ rocks_status_t ds_shard_write(const char *path, const ds_game_t *games, int ngam
   ALLOC_(g_komi, G), ALLOC_(g_score, G), ALLOC_(g_first_target, G), ALLOC_(g_nmoves, G), ALLOC_(g_moves, a.M);
   ALLOC_(g_setup, a.S), ALLOC_(g_seed, G), ALLOC_(g_hash, G);
 #undef ALLOC_
+  int with_dist = 0;
+  for (int g = 0; targets && g < ngames; g++) with_dist |= targets[g].dist != NULL;
+  float *policy_dist = with_dist ? calloc(P * (size_t)(NN + 1) + 1, sizeof *policy_dist) : NULL;
   a.g_source = calloc(G ? G : 1, DS_SOURCE_MAX);
   a.g_result = calloc(G ? G : 1, 32);
   board_t *b = malloc(sizeof *b);
   ds_record_t *r = malloc(sizeof *r);
   rocks_status_t st = ROCKS_OK;
-  if (!b || !r || !a.game || !a.game_id || !a.move_number || !a.ko || !a.last_moves || !a.policy || !a.size ||
+  if (!b || !r || (with_dist && !policy_dist) || !a.game || !a.game_id || !a.move_number || !a.ko || !a.last_moves || !a.policy || !a.size ||
       !a.to_play || !a.stones || !a.legal || !a.komi || !a.z || !a.g_id || !a.g_move_start || !a.g_setup_start ||
       !a.g_size || !a.g_rules || !a.g_winner || !a.g_move_color || !a.g_setup_color || !a.g_komi || !a.g_score ||
       !a.g_first_target || !a.g_nmoves || !a.g_moves || !a.g_setup || !a.g_seed || !a.g_hash || !a.g_source || !a.g_result) {
@@ -150,8 +167,13 @@ rocks_status_t ds_shard_write(const char *path, const ds_game_t *games, int ngam
         break;
       }
       if (c != b->to_play) board_set_to_play(b, c);
-      if (i >= gm->first_target) {
+      if (is_target_(gm, targets ? &targets[g] : NULL, i)) {
         ds_record_from_board(b, r);
+        if (with_dist) {
+          float *d = policy_dist + (size_t)p * (size_t)(NN + 1);
+          if (targets[g].dist) memcpy(d, targets[g].dist + (size_t)i * (size_t)(NN + 1), (size_t)(NN + 1) * sizeof *d);
+          else d[gm->moves[i]] = 1.0f;
+        }
         a.game[p] = g;
         a.game_id[p] = gm->id;
         a.move_number[p] = (int16_t)i;
@@ -202,6 +224,7 @@ rocks_status_t ds_shard_write(const char *path, const ds_game_t *games, int ngam
       (st = npz_writer_add2(w, "legal", NPZ_U8, a.P, B1, a.legal, err)) ||
       (st = npz_writer_add1(w, "policy", NPZ_I16, a.P, a.policy, err)) ||
       (st = npz_writer_add1(w, "z", NPZ_F32, a.P, a.z, err)) ||
+      (with_dist && (st = npz_writer_add2(w, "policy_dist", NPZ_F32, a.P, NN + 1, policy_dist, err))) ||
       (st = npz_writer_add1(w, "g_id", NPZ_I64, a.G, a.g_id, err)) ||
       (st = npz_writer_add1(w, "g_size", NPZ_U8, a.G, a.g_size, err)) ||
       (st = npz_writer_add1(w, "g_komi", NPZ_F32, a.G, a.g_komi, err)) ||
@@ -236,6 +259,7 @@ rocks_status_t ds_shard_write(const char *path, const ds_game_t *games, int ngam
   }
 done:
   arrays_free_(&a);
+  free(policy_dist);
   free(b);
   free(r);
   return st;

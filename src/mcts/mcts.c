@@ -69,6 +69,8 @@ struct mcts {
   float *priors;             /* [nslots * A] */
   float *values;             /* [nslots] */
   slot_t *slots;             /* [nslots] */
+  int npending;              /* leaves collected by mcts_collect, waiting for mcts_apply */
+  bool pending_full;         /* that collection stopped at the pool cap */
 
   mcts_stats_t stats;
 };
@@ -236,6 +238,7 @@ mcts_t *mcts_new(const mcts_game_t *game, const mcts_config_t *cfg, mcts_eval_fn
   }
   node_init(&m->pool[0], -1, 1.0f);
   m->used = 1;
+  m->npending = 0;
   m->stats.bytes_per_node = sizeof(node_t);
   return m;
 }
@@ -259,6 +262,7 @@ mcts_config_t mcts_get_config(const mcts_t *m) { return m->cfg; }
 rocks_status_t mcts_set_config(mcts_t *m, const mcts_config_t *cfg, rocks_error_t *err) {
   rocks_status_t st = mcts_config_check(cfg, err);
   if (st != ROCKS_OK) return st;
+  if (m->npending > 0) return rocks_fail(err, ROCKS_ERR_STATE, "mcts: leaves are waiting for mcts_apply");
   if (cfg->max_nodes < m->used)
     return rocks_fail(err, ROCKS_ERR_ARG, "mcts: max_nodes %lld is below the %lld nodes in use",
                       (long long)cfg->max_nodes, (long long)m->used);
@@ -280,6 +284,7 @@ rocks_status_t mcts_set_config(mcts_t *m, const mcts_config_t *cfg, rocks_error_
 void mcts_clear(mcts_t *m) {
   node_init(&m->pool[0], -1, 1.0f);
   m->used = 1;
+  m->npending = 0;
   m->root_noised = false;
 }
 
@@ -459,9 +464,9 @@ static void abandon(mcts_t *m, int n) {
   }
 }
 
-rocks_status_t mcts_search(mcts_t *m, int simulations, rocks_error_t *err) {
+/* Checks the root before collecting: terminal root, pending noise. */
+static rocks_status_t search_begin(mcts_t *m, rocks_error_t *err) {
   if (!m->has_root) return rocks_fail(err, ROCKS_ERR_STATE, "mcts: no root position (call mcts_set_root)");
-  if (simulations < 0) return rocks_fail(err, ROCKS_ERR_ARG, "mcts: negative simulation count");
   node_t *root = &m->pool[0];
   if (root->kind == NODE_FRESH) {
     double o;
@@ -472,91 +477,123 @@ rocks_status_t mcts_search(mcts_t *m, int simulations, rocks_error_t *err) {
   }
   if (root->kind == NODE_TERMINAL) return rocks_fail(err, ROCKS_ERR_STATE, "mcts: the root position is terminal");
   if (root->kind == NODE_EXPANDED && !m->root_noised) apply_root_noise(m);
+  return ROCKS_OK;
+}
 
+/* Selects up to `want` (<= nslots) paths: terminal visits are backed up at once (*completed),
+ * fresh leaves become pending in slots [0, *nb) with virtual loss. Stops early at a collision or
+ * when the pool could not hold the pending leaves' children (*full). Reserves the pool. */
+static rocks_status_t collect_(mcts_t *m, int want, int *nb_out, int *completed, bool *full_out, rocks_error_t *err) {
   const int A = m->game.num_actions;
+  int nb = 0, done = 0;
+  int64_t reserved = 0; /* children those leaves will need */
+  bool full = false;
+  *nb_out = 0, *completed = 0, *full_out = false;
+  for (int t = 0; t < want && !full; t++) {
+    slot_t *s = &m->slots[nb];
+    s->len = 0;
+    int32_t x = 0;
+    if (!path_push(s, 0)) return (abandon(m, nb), *completed = done, rocks_fail(err, ROCKS_ERR_NOMEM, "mcts: out of memory (path)"));
+    while (m->pool[x].kind == NODE_EXPANDED) {
+      x = select_child(m, &m->pool[x]);
+      if (!path_push(s, x)) return (abandon(m, nb), *completed = done, rocks_fail(err, ROCKS_ERR_NOMEM, "mcts: out of memory (path)"));
+    }
+    if (s->len - 1 > m->stats.max_depth) m->stats.max_depth = s->len - 1;
+    node_t *leaf = &m->pool[x];
+    if (leaf->kind == NODE_TERMINAL) {
+      backup(m, s, (double)leaf->u.outcome, false);
+      m->stats.terminal_visits++;
+      done++;
+      continue;
+    }
+    if (leaf->kind == NODE_PENDING) { /* collision: evaluate what we have */
+      m->stats.collisions++;
+      break;
+    }
+    /* fresh leaf: rebuild its state */
+    void *st = (void *)m->state_ptrs[nb];
+    copy_state(m, st, m->root_state);
+    for (int i = 1; i < s->len; i++) m->game.play(m->game.ctx, st, m->pool[s->path[i]].action);
+    double o;
+    if (m->game.terminal(m->game.ctx, st, &o)) {
+      leaf->kind = NODE_TERMINAL;
+      leaf->u.outcome = (float)(o > 1 ? 1 : o < -1 ? -1 : o);
+      backup(m, s, (double)leaf->u.outcome, false);
+      m->stats.terminal_visits++;
+      done++;
+      continue;
+    }
+    int *acts = m->legal + (size_t)nb * A;
+    int k = m->game.legal(m->game.ctx, st, acts);
+    if (k < 1 || k > A || !tidy_legal(acts, k, A)) {
+      abandon(m, nb);
+      *completed = done;
+      return rocks_fail(err, ROCKS_ERR_STATE, "mcts: the game reported %d legal actions (or bad ones) in a non-terminal state", k);
+    }
+    if (m->used + reserved + k > m->cfg.max_nodes) {
+      full = true;
+      break;
+    }
+    reserved += k;
+    s->nlegal = k;
+    leaf->kind = NODE_PENDING;
+    add_vl(m, s, +1);
+    nb++;
+  }
+  *completed = done;
+  if (nb > 0 && !reserve_nodes(m, m->used + reserved)) {
+    abandon(m, nb);
+    return rocks_fail(err, ROCKS_ERR_NOMEM, "mcts: out of memory growing the node pool to %lld nodes",
+                      (long long)(m->used + reserved));
+  }
+  *nb_out = nb;
+  *full_out = full;
+  return ROCKS_OK;
+}
+
+/* Expands and backs up the nb pending slots with the evaluator's output in m->priors/values
+ * (rc = the evaluator's return code). */
+static rocks_status_t apply_(mcts_t *m, int nb, int rc, rocks_error_t *err) {
+  m->stats.batches++;
+  m->stats.evaluations += nb;
+  if (rc != 0) {
+    abandon(m, nb);
+    return rocks_fail(err, rc > 0 && rc <= ROCKS_ERR_STATE ? (rocks_status_t)rc : ROCKS_ERR_STATE,
+                      "mcts: evaluator failed (%d)", rc);
+  }
+  for (int i = 0; i < nb; i++)
+    if (!isfinite(m->values[i])) {
+      abandon(m, nb);
+      return rocks_fail(err, ROCKS_ERR_STATE, "mcts: evaluator returned a non-finite value");
+    }
+  for (int i = 0; i < nb; i++) {
+    slot_t *s = &m->slots[i];
+    expand(m, i);
+    if (s->len == 1 && !m->root_noised) apply_root_noise(m);
+    float v = m->values[i];
+    backup(m, s, (double)(v > 1 ? 1.0f : v < -1 ? -1.0f : v), true);
+  }
+  return ROCKS_OK;
+}
+
+rocks_status_t mcts_search(mcts_t *m, int simulations, rocks_error_t *err) {
+  if (!m->has_root) return rocks_fail(err, ROCKS_ERR_STATE, "mcts: no root position (call mcts_set_root)");
+  if (simulations < 0) return rocks_fail(err, ROCKS_ERR_ARG, "mcts: negative simulation count");
+  if (m->npending > 0) return rocks_fail(err, ROCKS_ERR_STATE, "mcts: leaves collected by mcts_collect are waiting for mcts_apply");
+  rocks_status_t st = search_begin(m, err);
+  if (st != ROCKS_OK) return st;
   int done = 0;
   while (done < simulations) {
     const int want = simulations - done < m->nslots ? simulations - done : m->nslots;
-    int nb = 0;               /* leaves collected for the evaluator */
-    int64_t reserved = 0;     /* children those leaves will need */
-    bool full = false;
-    for (int t = 0; t < want && !full; t++) {
-      slot_t *s = &m->slots[nb];
-      s->len = 0;
-      int32_t x = 0;
-      if (!path_push(s, 0)) return (abandon(m, nb), rocks_fail(err, ROCKS_ERR_NOMEM, "mcts: out of memory (path)"));
-      while (m->pool[x].kind == NODE_EXPANDED) {
-        x = select_child(m, &m->pool[x]);
-        if (!path_push(s, x)) return (abandon(m, nb), rocks_fail(err, ROCKS_ERR_NOMEM, "mcts: out of memory (path)"));
-      }
-      if (s->len - 1 > m->stats.max_depth) m->stats.max_depth = s->len - 1;
-      node_t *leaf = &m->pool[x];
-      if (leaf->kind == NODE_TERMINAL) {
-        backup(m, s, (double)leaf->u.outcome, false);
-        m->stats.terminal_visits++;
-        done++;
-        continue;
-      }
-      if (leaf->kind == NODE_PENDING) { /* collision: evaluate what we have */
-        m->stats.collisions++;
-        break;
-      }
-      /* fresh leaf: rebuild its state */
-      void *st = (void *)m->state_ptrs[nb];
-      copy_state(m, st, m->root_state);
-      for (int i = 1; i < s->len; i++) m->game.play(m->game.ctx, st, m->pool[s->path[i]].action);
-      double o;
-      if (m->game.terminal(m->game.ctx, st, &o)) {
-        leaf->kind = NODE_TERMINAL;
-        leaf->u.outcome = (float)(o > 1 ? 1 : o < -1 ? -1 : o);
-        backup(m, s, (double)leaf->u.outcome, false);
-        m->stats.terminal_visits++;
-        done++;
-        continue;
-      }
-      int *acts = m->legal + (size_t)nb * A;
-      int k = m->game.legal(m->game.ctx, st, acts);
-      if (k < 1 || k > A || !tidy_legal(acts, k, A)) {
-        abandon(m, nb);
-        return rocks_fail(err, ROCKS_ERR_STATE, "mcts: the game reported %d legal actions (or bad ones) in a non-terminal state", k);
-      }
-      if (m->used + reserved + k > m->cfg.max_nodes) {
-        full = true;
-        break;
-      }
-      reserved += k;
-      s->nlegal = k;
-      leaf->kind = NODE_PENDING;
-      add_vl(m, s, +1);
-      nb++;
-    }
+    int nb, completed;
+    bool full;
+    st = collect_(m, want, &nb, &completed, &full, err);
+    done += completed;
+    if (st != ROCKS_OK) return st;
     if (nb > 0) {
-      if (!reserve_nodes(m, m->used + reserved)) {
-        abandon(m, nb);
-        return rocks_fail(err, ROCKS_ERR_NOMEM, "mcts: out of memory growing the node pool to %lld nodes",
-                          (long long)(m->used + reserved));
-      }
       int rc = m->eval(m->eval_ctx, m->state_ptrs, nb, m->priors, m->values);
-      m->stats.batches++;
-      m->stats.evaluations += nb;
-      if (rc != 0) {
-        abandon(m, nb);
-        return rocks_fail(err, rc > 0 && rc <= ROCKS_ERR_STATE ? (rocks_status_t)rc : ROCKS_ERR_STATE,
-                          "mcts: evaluator failed (%d)", rc);
-      }
-      for (int i = 0; i < nb; i++)
-        if (!isfinite(m->values[i])) {
-          abandon(m, nb);
-          return rocks_fail(err, ROCKS_ERR_STATE, "mcts: evaluator returned a non-finite value");
-        }
-      for (int i = 0; i < nb; i++) {
-        slot_t *s = &m->slots[i];
-        expand(m, i);
-        if (s->len == 1 && !m->root_noised) apply_root_noise(m);
-        float v = m->values[i];
-        backup(m, s, (double)(v > 1 ? 1.0f : v < -1 ? -1.0f : v), true);
-        done++;
-      }
+      if ((st = apply_(m, nb, rc, err)) != ROCKS_OK) return st;
+      done += nb;
     }
     if (full)
       return rocks_fail(err, ROCKS_ERR_NOMEM, "mcts: node pool exhausted (max_nodes = %lld, %lld in use); search stopped after %d of %d simulations",
@@ -564,6 +601,52 @@ rocks_status_t mcts_search(mcts_t *m, int simulations, rocks_error_t *err) {
   }
   return ROCKS_OK;
 }
+
+rocks_status_t mcts_collect(mcts_t *m, int want, const void *const **states, int *nleaves, int *completed,
+                            rocks_error_t *err) {
+  *nleaves = 0, *completed = 0;
+  if (states) *states = NULL;
+  if (want < 0) return rocks_fail(err, ROCKS_ERR_ARG, "mcts: negative leaf count");
+  if (m->npending > 0) return rocks_fail(err, ROCKS_ERR_STATE, "mcts: mcts_collect called twice without mcts_apply");
+  rocks_status_t st = search_begin(m, err);
+  if (st != ROCKS_OK) return st;
+  if (want > m->nslots) want = m->nslots;
+  if (want == 0) return ROCKS_OK;
+  int nb;
+  bool full;
+  st = collect_(m, want, &nb, completed, &full, err);
+  if (st != ROCKS_OK) return st;
+  if (nb == 0 && full)
+    return rocks_fail(err, ROCKS_ERR_NOMEM, "mcts: node pool exhausted (max_nodes = %lld, %lld in use)",
+                      (long long)m->cfg.max_nodes, (long long)m->used);
+  m->npending = nb;
+  m->pending_full = full;
+  *nleaves = nb;
+  if (states) *states = m->state_ptrs;
+  return ROCKS_OK;
+}
+
+rocks_status_t mcts_apply(mcts_t *m, const float *priors, const float *values, rocks_error_t *err) {
+  const int nb = m->npending;
+  if (nb == 0) return ROCKS_OK;
+  const size_t A = (size_t)m->game.num_actions;
+  memcpy(m->priors, priors, (size_t)nb * A * sizeof *m->priors);
+  memcpy(m->values, values, (size_t)nb * sizeof *m->values);
+  m->npending = 0;
+  rocks_status_t st = apply_(m, nb, 0, err);
+  if (st != ROCKS_OK) return st;
+  if (m->pending_full)
+    return rocks_fail(err, ROCKS_ERR_NOMEM, "mcts: node pool exhausted (max_nodes = %lld, %lld in use)",
+                      (long long)m->cfg.max_nodes, (long long)m->used);
+  return ROCKS_OK;
+}
+
+void mcts_abandon(mcts_t *m) {
+  abandon(m, m->npending);
+  m->npending = 0;
+}
+
+int mcts_pending(const mcts_t *m) { return m->npending; }
 
 /* ------------------------------------------------------------------------------------------ */
 /* results                                                                                     */
@@ -758,6 +841,7 @@ fallback:
 
 rocks_status_t mcts_advance(mcts_t *m, int action, rocks_error_t *err) {
   if (!m->has_root) return rocks_fail(err, ROCKS_ERR_STATE, "mcts: no root position");
+  if (m->npending > 0) mcts_abandon(m);
   const int A = m->game.num_actions;
   if (action < 0 || action >= A) return rocks_fail(err, ROCKS_ERR_ILLEGAL, "mcts: action %d out of range", action);
   node_t *r = &m->pool[0];

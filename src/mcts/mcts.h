@@ -166,6 +166,30 @@ int mcts_num_actions(const mcts_t *m);
  * legal actions), ROCKS_ERR_NOMEM (pool cap reached: the tree keeps what was done). */
 rocks_status_t mcts_search(mcts_t *m, int simulations, rocks_error_t *err);
 
+/* ---- step API: one search split in two, to evaluate the leaves of many trees in one batch ----
+ * mcts_search(m, n) is exactly this loop (the same trees, statistics, RNG draws and errors):
+ *     done = 0
+ *     while done < n:
+ *       mcts_collect(m, min(n - done, batch_size), &states, &k, &t); done += t
+ *       if k > 0: evaluate states[0..k) into priors (k x A), values (k); mcts_apply(...); done += k
+ * mcts_collect selects up to `want` paths (clipped to config.batch_size): terminal visits are
+ * backed up at once and counted in *completed; fresh leaves are left pending (virtual loss on)
+ * and their states returned in *states[0..*nleaves) (owned by the search, valid until
+ * mcts_apply / mcts_abandon). Collection stops early at a collision or at the pool cap. A
+ * driver that evaluates several trees' leaves together gets, tree by tree, the search that
+ * mcts_search with the same batch_size and the same evaluator outputs gives (the batch a
+ * tree's leaves share with other trees does not matter: each tree only ever sees its own).
+ * Errors: as mcts_search; ROCKS_ERR_STATE when leaves are already pending; ROCKS_ERR_NOMEM at
+ * the pool cap when no leaf could be collected (mcts_apply returns it after applying a batch
+ * that stopped at the cap). mcts_abandon drops pending leaves (virtual loss off, e.g. when the
+ * caller's evaluator failed). mcts_advance abandons pending leaves; mcts_set_config refuses. */
+rocks_status_t mcts_collect(mcts_t *m, int want, const void *const **states, int *nleaves, int *completed,
+                            rocks_error_t *err);
+rocks_status_t mcts_apply(mcts_t *m, const float *priors, const float *values, rocks_error_t *err);
+void mcts_abandon(mcts_t *m);
+/* Leaves collected and waiting for mcts_apply (0 or the last *nleaves). */
+int mcts_pending(const mcts_t *m);
+
 /* ---- results at the root ---- */
 
 /* Root visit count N(root) (0 before the first simulation). */

@@ -10,6 +10,7 @@ struct mcts_go {
   mcts_game_t game;   /* ctx = this */
   int size;
   int max_moves;      /* 0 = no cap */
+  int pass_rule;      /* MCTS_GO_PASS_* */
   int rollout_moves;  /* <= 0: board_playout default */
   int rollouts;       /* playouts averaged per evaluation (>= 1) */
   rocks_rng_t rng;    /* rollouts */
@@ -22,10 +23,16 @@ static void go_copy(void *ctx, void *dst, const void *src) {
 }
 
 static int go_legal(void *ctx, const void *state, int *actions) {
-  (void)ctx;
+  const mcts_go_t *g = ctx;
   const board_t *b = state;
   int moves[BOARD_MAX_MOVES];
   int n = board_legal_moves(b, b->to_play, moves); /* points in row-major order, pass last */
+  int k = 0;
+  if (g->pass_rule == MCTS_GO_PASS_WHEN_DONE) { /* points that fill no own eye; pass when none */
+    for (int i = 0; i < n; i++)
+      if (moves[i] != BOARD_PASS && !board_is_eye(b, moves[i], b->to_play)) actions[k++] = board_policy_index(b, moves[i]);
+    if (k > 0) return k;
+  }
   for (int i = 0; i < n; i++) actions[i] = board_policy_index(b, moves[i]);
   return n;
 }
@@ -98,6 +105,7 @@ void mcts_go_delete(mcts_go_t *g) { free(g); }
 const mcts_game_t *mcts_go_game(const mcts_go_t *g) { return &g->game; }
 int mcts_go_size(const mcts_go_t *g) { return g->size; }
 void mcts_go_set_max_moves(mcts_go_t *g, int max_moves) { g->max_moves = max_moves > 0 ? max_moves : 0; }
+void mcts_go_set_pass_rule(mcts_go_t *g, int rule) { g->pass_rule = rule == MCTS_GO_PASS_WHEN_DONE ? rule : MCTS_GO_PASS_ANY; }
 void mcts_go_set_rollout_moves(mcts_go_t *g, int rollout_moves) { g->rollout_moves = rollout_moves; }
 void mcts_go_seed(mcts_go_t *g, uint64_t seed) { rocks_rng_seed(&g->rng, seed); }
 void mcts_go_set_rollouts(mcts_go_t *g, int rollouts) { g->rollouts = rollouts > 1 ? rollouts : 1; }

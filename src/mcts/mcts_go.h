@@ -34,6 +34,14 @@ void mcts_go_delete(mcts_go_t *g); /* accepts NULL */
 const mcts_game_t *mcts_go_game(const mcts_go_t *g);
 int mcts_go_size(const mcts_go_t *g);
 void mcts_go_set_max_moves(mcts_go_t *g, int max_moves);
+/* Pass rule of legal(): MCTS_GO_PASS_ANY (default: pass is always an action) or
+ * MCTS_GO_PASS_WHEN_DONE: the actions are the legal points that do not fill one of the mover's
+ * own eyes (board_is_eye), and when there is none, every legal move (pass included) — the
+ * random-playout policy. Self-play and evaluation use the
+ * latter: with small searches, games otherwise collapse into "a few stones, pass, pass" (under
+ * Tromp-Taylor a few stones own the empty board), and a filled board scores exactly. */
+enum { MCTS_GO_PASS_ANY = 0, MCTS_GO_PASS_WHEN_DONE = 1 };
+void mcts_go_set_pass_rule(mcts_go_t *g, int rule);
 /* Playout length cap for mcts_go_eval_rollout (<= 0: board_playout's default 3*N*N). */
 void mcts_go_set_rollout_moves(mcts_go_t *g, int rollout_moves);
 /* Playouts averaged per evaluation by mcts_go_eval_rollout (< 1: 1). */

@@ -24,6 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "nn/nn.h"
 #include "util/util.h"
 
 #define TRAIN_PATH_MAX 1024
@@ -105,5 +106,61 @@ rocks_status_t train_run(const char *run, const train_config_t *c, int resume, t
 
 /* The checkpoint path of a step: RUN/checkpoints/step-%08ld.safetensors. */
 void train_checkpoint_path(const char *run, long step, char *out, size_t len);
+
+/* ==================================================== AlphaZero trainer (train_replay.c) === */
+/* `rocks train --replay SRC --models DIR`: samples positions from the replay service (SRC =
+ * host:port, replay_client_sample; its rate limiter paces the trainer) or from self-play shards
+ * on disk (SRC = dir:PATH: every shard-*.npz below PATH, rescanned; the newest `window`
+ * positions are sampled uniformly with replacement, and a step is taken only while
+ * steps*batch <= samples_per_insert * positions seen since the start), applies a random one of
+ * the 8 symmetries per sample, trains with AdamW (or SGD), and publishes:
+ *
+ *   MODELS/model-%06ld.safetensors (+ .optim.safetensors)   every publish_every steps and at
+ *                                  the end, written atomically, then
+ *   MODELS/latest                  its file name (atomic): what self-play workers follow
+ *   METRICS (default MODELS/../train.csv)  one row every log_every steps
+ *
+ * Start: MODELS/latest exists -> continue from it (model, optimizer, step); else `init` (a
+ * checkpoint) or a random network (seed), published as model-000000 before the first step. */
+#include <signal.h>
+
+typedef struct {
+  char replay[TRAIN_PATH_MAX];  /* host:port or dir:PATH                                        */
+  char models[TRAIN_PATH_MAX];
+  char init[TRAIN_PATH_MAX];    /* initial checkpoint ("" = random)                             */
+  char metrics[TRAIN_PATH_MAX]; /* CSV path ("" = MODELS/../train.csv)                          */
+  char features[16];            /* agz                                                         */
+  int blocks, channels;         /* 4, 32 (ignored when resuming or with init)                   */
+  char optim[16];               /* adamw | sgd                                                 */
+  double lr, weight_decay, momentum; /* 2e-3, 1e-4, 0.9                                        */
+  long warmup;                  /* linear LR warm-up steps (50)                                 */
+  int batch;                    /* 128                                                          */
+  long publish_every;           /* 100                                                          */
+  long log_every;               /* 10                                                           */
+  long steps;                   /* stop after this many steps in total (0 = until *stop)        */
+  double samples_per_insert;    /* dir source only (4)                                         */
+  long window;                  /* dir source only: positions (50000)                          */
+  long min_positions;           /* dir source only: before the first step (1000)               */
+  int threads;                  /* 1                                                            */
+  uint64_t seed;                /* init and sampling (1)                                        */
+  volatile sig_atomic_t *stop;  /* set: publish and return                                      */
+} train_replay_config_t;
+
+train_replay_config_t train_replay_config_default(void);
+
+typedef struct {
+  long step;
+  int64_t samples, positions_seen, window;
+  double loss, policy_loss, value_loss, lr, samples_per_s, elapsed;
+  const char *event;            /* NULL, "publish", "waiting"                                  */
+  const char *model;            /* the last published file name                                */
+} train_replay_progress_t;
+typedef void (*train_replay_progress_fn)(const train_replay_progress_t *p, void *ctx);
+
+rocks_status_t train_replay_run(const train_replay_config_t *c, train_replay_progress_fn progress, void *ctx,
+                                rocks_error_t *err);
+/* Publishes m (and o, may be NULL) as MODELS/model-%06ld.safetensors + MODELS/latest. */
+rocks_status_t train_replay_publish(const char *models, long step, const goresnet_t *m, const nn_optim_t *optim,
+                                    char *name, size_t len, rocks_error_t *err);
 
 #endif
