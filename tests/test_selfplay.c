@@ -184,7 +184,6 @@ static void test_determinism_and_batching(void) {
 }
 
 /* the step API on one tree == mcts_search (same batch size, same evaluator) */
-static const board_t *const *g_boards;
 static int go_pure(void *ctx, const void *const *states, int n, float *priors, float *values) {
   (void)ctx;
   return pure_eval(NULL, (const board_t *const *)states, n, priors, values);
@@ -229,7 +228,6 @@ static void test_step_api(void) {
   CHECK(mcts_collect(b, 3, &st, &k, &t, &err) == ROCKS_ERR_STATE, "second collect refused");
   mcts_abandon(b);
   CHECK(mcts_pending(b) == 0 && mcts_search(b, 3, &err) == ROCKS_OK, "abandon, then search again");
-  (void)g_boards;
   free(bd);
   mcts_delete(a), mcts_delete(b);
   mcts_go_delete(go);

@@ -38,6 +38,9 @@ rocks_status_t selfplay_config_check(const selfplay_config_t *c, rocks_error_t *
     return rocks_fail(err, ROCKS_ERR_ARG, "selfplay: move cap %d is outside 0..%d", c->max_moves, DS_MAX_MOVES);
   if (c->threads < 1 || c->threads > 64) return rocks_fail(err, ROCKS_ERR_ARG, "selfplay: threads %d is outside 1..64", c->threads);
   if (c->temp_moves < 0) return rocks_fail(err, ROCKS_ERR_ARG, "selfplay: negative temperature moves");
+  if (c->pass_rule != MCTS_GO_PASS_ANY && c->pass_rule != MCTS_GO_PASS_WHEN_DONE)
+    return rocks_fail(err, ROCKS_ERR_ARG, "selfplay: pass rule %d is not 0 or 1", c->pass_rule);
+  if (c->min_resign_move < 0) return rocks_fail(err, ROCKS_ERR_ARG, "selfplay: negative min resign move");
   return ROCKS_OK;
 }
 
