@@ -703,7 +703,6 @@ int main(int argc, char **argv) {
   if (!strcmp(cmd, "model")) return cmd_model(argc - 2, argv + 2);
   if (!strcmp(cmd, "coordcheck")) return cmd_coordcheck(argc - 2, argv + 2);
   if (!strcmp(cmd, "data")) return cmd_data(argc - 2, argv + 2);
-  if (!strcmp(cmd, "train")) return cmd_train(argc - 2, argv + 2);
   if (!strcmp(cmd, "match")) return cmd_match(argc - 2, argv + 2);
   if (!strcmp(cmd, "eval")) return cmd_eval(argc - 2, argv + 2);
   if (!strcmp(cmd, "heatmap")) return cmd_heatmap(argc - 2, argv + 2);
