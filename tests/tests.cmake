@@ -14,6 +14,8 @@ rocks_c_test(test_board)
 rocks_c_test(test_rules ${CMAKE_SOURCE_DIR}/tests/rules)
 rocks_c_test(test_sgf)
 rocks_c_test(test_gtp)
+# test_proc: util/proc.h (spawn, GTP round trip, deadline, crash, quit ignored -> SIGKILL).
+rocks_c_test(test_proc)
 rocks_c_test(test_mcts)
 # test_player: NN evaluator symmetries/softmax, NN genmove, size refusal, clocks, analysis commands.
 rocks_c_test(test_player)

@@ -24,23 +24,18 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
-#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "data/ds.h"
+#include "util/proc.h"
 
-extern char **environ;
-
-#define GTP_TIMEOUT_MS 120000
 #define MAX_ATTEMPTS 20
 #define MAX_GAMES 10000000
 #define COMMENT_FMT "rocks data gnugo: index=%d seed=%llu attempt=%d level=%d opening=%d gnugo_score=%s"
@@ -60,137 +55,32 @@ static uint64_t game_seed_(uint64_t seed, int index, int attempt) {
 
 /* ======================================================================== GTP process === */
 
-typedef struct {
-  pid_t pid;
-  int to, from;
-  char *buf;
-  size_t len, cap;
-} proc_t;
+/* GNU Go is a util/proc.h process; these wrappers keep the generator's 1/0/-1 + why style. */
 
-static pthread_mutex_t spawn_mu_ = PTHREAD_MUTEX_INITIALIZER;
+#define GTP_TIMEOUT_S 120.0
+#define STOP_GRACE_S 3.0
 
-static int proc_start_(proc_t *p, char *const argv[], char *why, size_t wlen) {
-  memset(p, 0, sizeof *p);
-  p->pid = -1;
-  int in[2], out[2];
-  pthread_mutex_lock(&spawn_mu_); /* no other thread may spawn between pipe() and FD_CLOEXEC */
-  if (pipe(in) != 0) {
-    pthread_mutex_unlock(&spawn_mu_);
-    snprintf(why, wlen, "pipe: %s", strerror(errno));
+static int proc_start_(rocks_proc_t *p, char *const argv[], char *why, size_t wlen) {
+  rocks_error_t e = {0};
+  if (rocks_proc_start(p, argv, NULL, &e) != ROCKS_OK) {
+    snprintf(why, wlen, "%s", e.msg);
     return -1;
   }
-  if (pipe(out) != 0) {
-    close(in[0]), close(in[1]);
-    pthread_mutex_unlock(&spawn_mu_);
-    snprintf(why, wlen, "pipe: %s", strerror(errno));
-    return -1;
-  }
-  for (int k = 0; k < 2; k++) fcntl(in[k], F_SETFD, FD_CLOEXEC), fcntl(out[k], F_SETFD, FD_CLOEXEC);
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_adddup2(&fa, in[0], STDIN_FILENO);
-  posix_spawn_file_actions_adddup2(&fa, out[1], STDOUT_FILENO);
-  posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
-  pid_t pid;
-  int r = posix_spawn(&pid, argv[0], &fa, NULL, argv, environ);
-  posix_spawn_file_actions_destroy(&fa);
-  close(in[0]);
-  close(out[1]);
-  pthread_mutex_unlock(&spawn_mu_);
-  if (r != 0) {
-    close(in[1]), close(out[0]);
-    snprintf(why, wlen, "cannot start %s: %s", argv[0], strerror(r));
-    return -1;
-  }
-  p->pid = pid;
-  p->to = in[1];
-  p->from = out[0];
   return 0;
 }
 
 /* Sends one command, reads its answer. Returns 1 for '=', 0 for '?', -1 on a process error.
- * *answer points into p->buf (valid until the next call), trailing whitespace removed. */
-static int proc_cmd_(proc_t *p, const char *cmd, char **answer, char *why, size_t wlen) {
-  char line[256];
-  int n = snprintf(line, sizeof line, "%s\n", cmd);
-  for (int off = 0; off < n;) {
-    ssize_t w = write(p->to, line + off, (size_t)(n - off));
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) {
-      snprintf(why, wlen, "GNU Go: write '%s': %s", cmd, strerror(errno));
-      return -1;
-    }
-    off += (int)w;
-  }
-  /* drop the previous answer */
-  p->len = 0;
-  for (;;) {
-    char *end = p->len >= 2 ? strstr(p->buf, "\n\n") : NULL;
-    if (end) {
-      *end = '\0';
-      char *t = p->buf;
-      while (*t == '\n' || *t == '\r') t++; /* stray blank lines */
-      if (*t != '=' && *t != '?') {
-        snprintf(why, wlen, "GNU Go: malformed answer to '%s': %.60s", cmd, t);
-        return -1;
-      }
-      int ok = *t == '=';
-      t++;
-      while (*t >= '0' && *t <= '9') t++;
-      while (*t == ' ') t++;
-      size_t l = strlen(t);
-      while (l && (t[l - 1] == ' ' || t[l - 1] == '\n' || t[l - 1] == '\r')) t[--l] = '\0';
-      *answer = t;
-      return ok;
-    }
-    if (p->cap - p->len < 4096) {
-      size_t cap = p->cap ? 2 * p->cap : 8192;
-      char *nb = realloc(p->buf, cap);
-      if (!nb) {
-        snprintf(why, wlen, "out of memory");
-        return -1;
-      }
-      p->buf = nb;
-      p->cap = cap;
-    }
-    struct pollfd fd = {.fd = p->from, .events = POLLIN};
-    int r = poll(&fd, 1, GTP_TIMEOUT_MS);
-    if (r < 0 && errno == EINTR) continue;
-    if (r == 0) {
-      snprintf(why, wlen, "GNU Go: no answer to '%s' within %d s", cmd, GTP_TIMEOUT_MS / 1000);
-      return -1;
-    }
-    ssize_t k = read(p->from, p->buf + p->len, p->cap - p->len - 1);
-    if (k < 0 && errno == EINTR) continue;
-    if (k <= 0) {
-      snprintf(why, wlen, "GNU Go exited while answering '%s'", cmd);
-      return -1;
-    }
-    p->len += (size_t)k;
-    p->buf[p->len] = '\0';
-  }
+ * *answer points into p->buf (valid until the next call), id and surrounding whitespace removed. */
+static int proc_cmd_(rocks_proc_t *p, const char *cmd, char **answer, char *why, size_t wlen) {
+  rocks_error_t e = {0};
+  rocks_status_t st = rocks_proc_gtp(p, cmd, GTP_TIMEOUT_S, answer, &e);
+  if (st == ROCKS_OK) return 1;
+  if (st == ROCKS_ERR_STATE && p->pid > 0) return 0; /* '?': the caller words it */
+  snprintf(why, wlen, "GNU Go: %.200s", e.msg);
+  return -1;
 }
 
-static void proc_stop_(proc_t *p) {
-  if (p->pid <= 0) return;
-  static const char quit[] = "quit\n";
-  if (write(p->to, quit, sizeof quit - 1) < 0) { /* already gone */ }
-  close(p->to);
-  int status = 0;
-  pid_t r = 0;
-  for (int i = 0; i < 300 && (r = waitpid(p->pid, &status, WNOHANG)) == 0; i++) {
-    struct timespec ts = {0, 10 * 1000 * 1000};
-    nanosleep(&ts, NULL);
-  }
-  if (r == 0) {
-    kill(p->pid, SIGKILL);
-    waitpid(p->pid, &status, 0);
-  }
-  close(p->from);
-  free(p->buf);
-  p->buf = NULL;
-  p->pid = -1;
-}
+static void proc_stop_(rocks_proc_t *p) { rocks_proc_stop(p, STOP_GRACE_S); }
 
 /* ============================================================================== a game === */
 
@@ -236,7 +126,7 @@ static int play_game_(const run_t *R, int index, int attempt, ds_game_t *g, boar
   snprintf(level_s, sizeof level_s, "%d", c->level);
   char *argv[] = {(char *)c->gnugo, "--mode", "gtp", "--seed", seed_s, "--level", level_s, "--chinese-rules",
                   "--capture-all-dead", "--positional-superko", "--never-resign", NULL};
-  proc_t p;
+  rocks_proc_t p;
   if (proc_start_(&p, argv, why, wlen) != 0) return -1;
   int result = 0;
   char *ans = NULL, cmd[64];
@@ -626,7 +516,7 @@ static int shard_matches_(const char *path, ds_game_t *const *games, int n) {
 
 static rocks_status_t gnugo_version_(run_t *R, rocks_error_t *err) {
   char *argv[] = {(char *)R->c->gnugo, "--mode", "gtp", NULL};
-  proc_t p;
+  rocks_proc_t p;
   char why[256], *ans = NULL;
   if (proc_start_(&p, argv, why, sizeof why) != 0) return rocks_fail(err, ROCKS_ERR_IO, "%s", why);
   int r = proc_cmd_(&p, "version", &ans, why, sizeof why);

@@ -1,7 +1,7 @@
 /* match.c — the GTP referee behind `rocks match` / `rocks eval` (match.h, docs/match.md).
  *
- * One game = two fresh engine processes (posix_spawnp: fork/exec with the pipes as stdin and
- * stdout, stderr to /dev/null), `name`/`version`, `boardsize`/`clear_board`/`komi`, then
+ * One game = two fresh engine processes (util/proc.h: spawned with the pipes as stdin and
+ * stdout, stderr to /dev/null, argv[0] looked up on PATH), `name`/`version`, `boardsize`/`clear_board`/`komi`, then
  * `genmove` for the side to move, the move checked and played on the referee's board, and
  * `play` sent to the other side, until resignation, two passes, the move cap or a fault. Every
  * command has a deadline (poll); a missed deadline kills the engine. Workers block SIGPIPE so a
@@ -12,24 +12,20 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
-#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "data/ds.h"
 #include "go/sgf.h"
 #include "play/match.h"
-
-extern char **environ;
+#include "util/proc.h"
 
 #define MAX_GAMES 1000000
 #define SETUP_TIMEOUT_MIN 60.0
@@ -177,180 +173,44 @@ static bool find_program_(const char *argv0) {
 
 /* ======================================================================== GTP process === */
 
-typedef struct {
-  pid_t pid;
-  int to, from;
-  char *buf;
-  size_t len, cap;
-  int hung; /* timed out: kill without asking */
-} proc_t;
-
-static pthread_mutex_t spawn_mu_ = PTHREAD_MUTEX_INITIALIZER;
-
-/* Starts argv with its stdin/stdout on pipes. 0, or -1 with why. */
-static int proc_start_(proc_t *p, char *const argv[], char *why, size_t wlen) {
-  memset(p, 0, sizeof *p);
-  p->pid = -1;
-  p->to = p->from = -1;
-  int in[2], out[2];
-  pthread_mutex_lock(&spawn_mu_); /* no other worker may spawn between pipe() and FD_CLOEXEC */
-  if (pipe(in) != 0) {
-    pthread_mutex_unlock(&spawn_mu_);
-    snprintf(why, wlen, "pipe: %s", strerror(errno));
-    return -1;
-  }
-  if (pipe(out) != 0) {
-    close(in[0]), close(in[1]);
-    pthread_mutex_unlock(&spawn_mu_);
-    snprintf(why, wlen, "pipe: %s", strerror(errno));
-    return -1;
-  }
-  for (int k = 0; k < 2; k++) fcntl(in[k], F_SETFD, FD_CLOEXEC), fcntl(out[k], F_SETFD, FD_CLOEXEC);
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_adddup2(&fa, in[0], STDIN_FILENO);
-  posix_spawn_file_actions_adddup2(&fa, out[1], STDOUT_FILENO);
-  posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
-  /* the child starts with default signal dispositions and an empty mask (SIGPIPE is blocked here) */
-  posix_spawnattr_t at;
-  posix_spawnattr_init(&at);
-  sigset_t none;
-  sigemptyset(&none);
-  posix_spawnattr_setsigmask(&at, &none);
-  sigset_t def;
-  sigemptyset(&def);
-  sigaddset(&def, SIGPIPE);
-  posix_spawnattr_setsigdefault(&at, &def);
-  posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-  pid_t pid;
-  int r = posix_spawnp(&pid, argv[0], &fa, &at, argv, environ);
-  posix_spawnattr_destroy(&at);
-  posix_spawn_file_actions_destroy(&fa);
-  close(in[0]);
-  close(out[1]);
-  pthread_mutex_unlock(&spawn_mu_);
-  if (r != 0) {
-    close(in[1]), close(out[0]);
-    snprintf(why, wlen, "cannot start %.100s: %s", argv[0], strerror(r));
-    return -1;
-  }
-  p->pid = pid;
-  p->to = in[1];
-  p->from = out[0];
-  return 0;
-}
+/* The engine processes are util/proc.h's rocks_proc_t; proc_cmd_ maps its statuses onto the
+ * referee's answer kinds. */
 
 enum { ANS_OK = 1, ANS_ERROR = 0, ANS_DEAD = -1, ANS_TIMEOUT = -2, ANS_GARBAGE = -3 };
 
+#define STOP_GRACE_S 2.0
+
+/* Starts argv (looked up on PATH). 0, or -1 with why. */
+static int proc_start_(rocks_proc_t *p, char *const argv[], char *why, size_t wlen) {
+  static const rocks_proc_opts_t opts = {.search_path = true};
+  rocks_error_t e = {0};
+  if (rocks_proc_start(p, argv, &opts, &e) != ROCKS_OK) {
+    snprintf(why, wlen, "%s", e.msg);
+    return -1;
+  }
+  return 0;
+}
+
 /* Sends one command and reads its answer within `timeout` seconds. Returns ANS_*; *answer
  * points into p->buf (valid until the next call), id and surrounding whitespace removed. */
-static int proc_cmd_(proc_t *p, const char *cmd, double timeout, char **answer, char *why, size_t wlen) {
-  static char empty[1];
-  *answer = empty;
-  if (p->pid <= 0) {
-    snprintf(why, wlen, "not running");
-    return ANS_DEAD;
-  }
-  char line[512];
-  int n = snprintf(line, sizeof line, "%s\n", cmd);
-  for (int off = 0; off < n;) {
-    ssize_t w = write(p->to, line + off, (size_t)(n - off));
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) {
-      snprintf(why, wlen, "exited (write '%s': %s)", cmd, strerror(errno));
-      return ANS_DEAD;
-    }
-    off += (int)w;
-  }
-  p->len = 0;
-  double deadline = rocks_now() + timeout;
-  for (;;) {
-    if (p->buf) {
-      char *t = p->buf;
-      while (*t == '\n' || *t == '\r' || *t == ' ') t++; /* stray blank lines */
-      char *end = strstr(t, "\n\n");
-      if (!end) end = strstr(t, "\r\n\r\n");
-      if (end) {
-        *end = '\0';
-        if (*t != '=' && *t != '?') {
-          snprintf(why, wlen, "malformed answer to '%s': %.60s", cmd, t);
-          return ANS_GARBAGE;
-        }
-        int ok = *t == '=';
-        t++;
-        while (*t >= '0' && *t <= '9') t++;
-        while (*t == ' ' || *t == '\t') t++;
-        size_t l = strlen(t);
-        while (l && (t[l - 1] == ' ' || t[l - 1] == '\n' || t[l - 1] == '\r')) t[--l] = '\0';
-        for (char *c = t; *c; c++)
-          if (*c == '\r') *c = ' ';
-        *answer = t;
-        if (!ok) snprintf(why, wlen, "'%s' failed: %.100s", cmd, t);
-        return ok ? ANS_OK : ANS_ERROR;
-      }
-    }
-    if (p->cap - p->len < 4096) {
-      if (p->cap >= (1u << 24)) {
-        snprintf(why, wlen, "answer to '%s' longer than 16 MB", cmd);
-        return ANS_GARBAGE;
-      }
-      size_t cap = p->cap ? 2 * p->cap : 8192;
-      char *nb = realloc(p->buf, cap);
-      if (!nb) {
-        snprintf(why, wlen, "out of memory");
-        return ANS_DEAD;
-      }
-      p->buf = nb;
-      p->cap = cap;
-      p->buf[p->len] = '\0';
-    }
-    double left = deadline - rocks_now();
-    if (left <= 0) {
-      snprintf(why, wlen, "no answer to '%s' within %g s", cmd, timeout);
-      p->hung = 1;
-      return ANS_TIMEOUT;
-    }
-    struct pollfd fd = {.fd = p->from, .events = POLLIN};
-    int r = poll(&fd, 1, (int)(left * 1000) + 1);
-    if (r < 0 && errno == EINTR) continue;
-    if (r == 0) continue;
-    ssize_t k = read(p->from, p->buf + p->len, p->cap - p->len - 1);
-    if (k < 0 && errno == EINTR) continue;
-    if (k <= 0) {
-      snprintf(why, wlen, "exited while answering '%s'", cmd);
-      return ANS_DEAD;
-    }
-    p->len += (size_t)k;
-    p->buf[p->len] = '\0';
+static int proc_cmd_(rocks_proc_t *p, const char *cmd, double timeout, char **answer, char *why, size_t wlen) {
+  rocks_error_t e = {0};
+  p->timed_out = false;
+  rocks_status_t st = rocks_proc_gtp(p, cmd, timeout, answer, &e);
+  if (st == ROCKS_OK) return ANS_OK;
+  if (st == ROCKS_ERR_IO && !p->timed_out && strncmp(e.msg, "write ", 6) == 0)
+    snprintf(why, wlen, "exited (%.200s)", e.msg);
+  else
+    snprintf(why, wlen, "%s", e.msg);
+  switch (st) {
+    case ROCKS_ERR_STATE: return p->pid > 0 ? ANS_ERROR : ANS_DEAD; /* '?' or not running */
+    case ROCKS_ERR_PARSE: return ANS_GARBAGE;
+    case ROCKS_ERR_IO: return p->timed_out ? ANS_TIMEOUT : ANS_DEAD;
+    default: return ANS_DEAD;
   }
 }
 
-static void proc_stop_(proc_t *p) {
-  if (p->pid > 0) {
-    int status = 0;
-    pid_t r = 0;
-    if (!p->hung) {
-      static const char quit[] = "quit\n";
-      if (write(p->to, quit, sizeof quit - 1) < 0) { /* already gone */ }
-      close(p->to);
-      p->to = -1;
-      for (int i = 0; i < 200 && (r = waitpid(p->pid, &status, WNOHANG)) == 0; i++) {
-        struct timespec ts = {0, 10 * 1000 * 1000};
-        nanosleep(&ts, NULL);
-      }
-    }
-    if (r == 0) {
-      kill(p->pid, SIGKILL);
-      waitpid(p->pid, &status, 0);
-    }
-  }
-  if (p->to >= 0) close(p->to);
-  if (p->from >= 0) close(p->from);
-  free(p->buf);
-  memset(p, 0, sizeof *p);
-  p->pid = -1;
-  p->to = p->from = -1;
-}
+static void proc_stop_(rocks_proc_t *p) { rocks_proc_stop(p, STOP_GRACE_S); }
 
 /* ============================================================================== a game === */
 
@@ -376,7 +236,7 @@ static uint64_t game_seed_(uint64_t seed, int index) {
 static const char *color_word_(int c) { return c == COLOR_BLACK ? "black" : "white"; }
 
 typedef struct {
-  proc_t p;
+  rocks_proc_t p;
   char name[MATCH_NAME_MAX];
   char argv0[256];
 } side_t;
@@ -441,7 +301,7 @@ static void play_game_(const run_t *R, int index, match_row_t *row, board_t *b) 
   double setup_timeout = c->move_timeout > SETUP_TIMEOUT_MIN ? c->move_timeout : SETUP_TIMEOUT_MIN;
   side_t sides[3];
   memset(sides, 0, sizeof sides);
-  for (int k = 1; k <= 2; k++) sides[k].p.pid = -1, sides[k].p.to = sides[k].p.from = -1;
+  for (int k = 1; k <= 2; k++) rocks_proc_init(&sides[k].p);
   const char *cmd[3] = {NULL, NULL, NULL};
   cmd[row->engine_color] = c->engine;
   cmd[board_other(row->engine_color)] = c->opponent;

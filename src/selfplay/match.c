@@ -1,25 +1,18 @@
-/* match.c — evaluation games: network+MCTS, random and GNU Go players (selfplay.h). The GTP
- * process helpers follow src/data/gnugo.c's (kept local: one is a generator, this a referee). */
+/* match.c — evaluation games: network+MCTS, random and GNU Go players (selfplay.h). GNU Go runs
+ * as a util/proc.h process. */
 #include <errno.h>
-#include <fcntl.h>
 #include <math.h>
-#include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "mcts/mcts_go.h"
 #include "selfplay/selfplay.h"
-
-extern char **environ;
-
-#define GTP_TIMEOUT_MS 60000
+#include "util/proc.h"
 
 selfplay_match_config_t selfplay_match_config_default(void) {
   selfplay_match_config_t c = {.size = 9, .komi = 7.5f, .games = 10, .max_moves = 0, .open_moves = 4, .pass_rule = 1, .threads = 1, .seed = 1};
@@ -28,114 +21,25 @@ selfplay_match_config_t selfplay_match_config_default(void) {
 
 /* ======================================================================== GTP process === */
 
-typedef struct {
-  pid_t pid;
-  int to, from;
-  char *buf;
-  size_t len, cap;
-} proc_t;
+/* GNU Go is a util/proc.h process in its own process group (a terminal Ctrl-C reaches rocks
+ * only, which ends the match). */
 
-static rocks_status_t proc_start(proc_t *p, char *const argv[], rocks_error_t *err) {
-  memset(p, 0, sizeof *p);
-  p->pid = -1;
-  int in[2], out[2];
-  if (pipe(in) != 0) return rocks_fail(err, ROCKS_ERR_IO, "pipe: %s", strerror(errno));
-  if (pipe(out) != 0) {
-    close(in[0]), close(in[1]);
-    return rocks_fail(err, ROCKS_ERR_IO, "pipe: %s", strerror(errno));
-  }
-  for (int k = 0; k < 2; k++) fcntl(in[k], F_SETFD, FD_CLOEXEC), fcntl(out[k], F_SETFD, FD_CLOEXEC);
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_adddup2(&fa, in[0], STDIN_FILENO);
-  posix_spawn_file_actions_adddup2(&fa, out[1], STDOUT_FILENO);
-  posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
-  posix_spawnattr_t at;
-  posix_spawnattr_init(&at);
-  posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP); /* own group: a terminal Ctrl-C reaches
-                                                         * rocks only, which ends the match */
-  posix_spawnattr_setpgroup(&at, 0);
-  pid_t pid;
-  int r = posix_spawn(&pid, argv[0], &fa, &at, argv, environ);
-  posix_spawnattr_destroy(&at);
-  posix_spawn_file_actions_destroy(&fa);
-  close(in[0]);
-  close(out[1]);
-  if (r != 0) {
-    close(in[1]), close(out[0]);
-    return rocks_fail(err, ROCKS_ERR_IO, "cannot start %s: %s", argv[0], strerror(r));
-  }
-  p->pid = pid, p->to = in[1], p->from = out[0];
-  return ROCKS_OK;
+#define GTP_TIMEOUT_S 60.0
+#define STOP_GRACE_S 3.0
+
+static rocks_status_t proc_start(rocks_proc_t *p, char *const argv[], rocks_error_t *err) {
+  static const rocks_proc_opts_t opts = {.own_pgroup = true};
+  return rocks_proc_start(p, argv, &opts, err);
 }
 
 /* One command; *answer points into p->buf. ROCKS_OK for '=', ROCKS_ERR_STATE for '?'. */
-static rocks_status_t proc_cmd(proc_t *p, const char *cmd, char **answer, rocks_error_t *err) {
-  char line[256];
-  int n = snprintf(line, sizeof line, "%s\n", cmd);
-  for (int off = 0; off < n;) {
-    ssize_t w = write(p->to, line + off, (size_t)(n - off));
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) return rocks_fail(err, ROCKS_ERR_IO, "GNU Go: write '%s': %s", cmd, strerror(errno));
-    off += (int)w;
-  }
-  p->len = 0;
-  if (p->buf) p->buf[0] = 0;
-  for (;;) {
-    char *end = p->len >= 2 ? strstr(p->buf, "\n\n") : NULL;
-    if (end) {
-      *end = '\0';
-      char *t = p->buf;
-      while (*t == '\n' || *t == '\r') t++;
-      if (*t != '=' && *t != '?') return rocks_fail(err, ROCKS_ERR_PARSE, "GNU Go: malformed answer to '%s'", cmd);
-      int ok = *t == '=';
-      t++;
-      while (*t >= '0' && *t <= '9') t++;
-      while (*t == ' ') t++;
-      size_t l = strlen(t);
-      while (l && (t[l - 1] == ' ' || t[l - 1] == '\n' || t[l - 1] == '\r')) t[--l] = '\0';
-      *answer = t;
-      return ok ? ROCKS_OK : rocks_fail(err, ROCKS_ERR_STATE, "GNU Go: '%s' failed: %s", cmd, t);
-    }
-    if (p->cap - p->len < 4096) {
-      size_t cap = p->cap ? 2 * p->cap : 8192;
-      char *nb = realloc(p->buf, cap);
-      if (!nb) return rocks_fail(err, ROCKS_ERR_NOMEM, "out of memory");
-      p->buf = nb, p->cap = cap;
-    }
-    struct pollfd fd = {.fd = p->from, .events = POLLIN};
-    int r = poll(&fd, 1, GTP_TIMEOUT_MS);
-    if (r < 0 && errno == EINTR) continue;
-    if (r == 0) return rocks_fail(err, ROCKS_ERR_IO, "GNU Go: no answer to '%s' within %d s", cmd, GTP_TIMEOUT_MS / 1000);
-    ssize_t k = read(p->from, p->buf + p->len, p->cap - p->len - 1);
-    if (k < 0 && errno == EINTR) continue;
-    if (k <= 0) return rocks_fail(err, ROCKS_ERR_IO, "GNU Go exited while answering '%s'", cmd);
-    p->len += (size_t)k;
-    p->buf[p->len] = '\0';
-  }
+static rocks_status_t proc_cmd(rocks_proc_t *p, const char *cmd, char **answer, rocks_error_t *err) {
+  rocks_error_t e = {0};
+  rocks_status_t st = rocks_proc_gtp(p, cmd, GTP_TIMEOUT_S, answer, &e);
+  return st == ROCKS_OK ? ROCKS_OK : rocks_fail(err, st, "GNU Go: %s", e.msg);
 }
 
-static void proc_stop(proc_t *p) {
-  if (p->pid <= 0) return;
-  static const char quit[] = "quit\n";
-  if (write(p->to, quit, sizeof quit - 1) < 0) { /* already gone */
-  }
-  close(p->to);
-  int status = 0;
-  pid_t r = 0;
-  for (int i = 0; i < 300 && (r = waitpid(p->pid, &status, WNOHANG)) == 0; i++) {
-    struct timespec ts = {0, 10 * 1000 * 1000};
-    nanosleep(&ts, NULL);
-  }
-  if (r == 0) {
-    kill(p->pid, SIGKILL);
-    waitpid(p->pid, &status, 0);
-  }
-  close(p->from);
-  free(p->buf);
-  p->buf = NULL;
-  p->pid = -1;
-}
+static void proc_stop(rocks_proc_t *p) { rocks_proc_stop(p, STOP_GRACE_S); }
 
 /* ============================================================================== players === */
 
@@ -146,7 +50,7 @@ typedef struct {
   mcts_t *mcts;
   rocks_rng_t rng;
   int sym[1024];
-  proc_t gtp;
+  rocks_proc_t gtp;
   mcts_go_t *go;
 } player_t;
 
@@ -169,7 +73,7 @@ static rocks_status_t player_init(player_t *p, const selfplay_player_t *spec, co
                                   uint64_t seed, rocks_error_t *err) {
   memset(p, 0, sizeof *p);
   p->spec = spec;
-  p->gtp.pid = -1;
+  rocks_proc_init(&p->gtp);
   rocks_rng_seed(&p->rng, seed);
   rocks_status_t st;
   if (spec->kind == SELFPLAY_PLAYER_NN) {
@@ -261,7 +165,7 @@ rocks_status_t selfplay_match(const selfplay_player_t *a, const selfplay_player_
   const int max_moves = c->max_moves > 0 ? c->max_moves : 2 * c->size * c->size;
   player_t pl[2];
   memset(pl, 0, sizeof pl);
-  pl[0].gtp.pid = pl[1].gtp.pid = -1;
+  rocks_proc_init(&pl[0].gtp), rocks_proc_init(&pl[1].gtp);
   board_t *bd = malloc(sizeof *bd);
   if (!bd) return rocks_fail(err, ROCKS_ERR_NOMEM, "out of memory");
   double t0 = rocks_now();
