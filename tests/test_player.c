@@ -24,17 +24,7 @@
 #include "play/player.h"
 #include "util/util.h"
 
-static int failures = 0;
-
-#define CHECK(cond, ...)                                              \
-  do {                                                                \
-    if (!(cond)) {                                                    \
-      failures++;                                                     \
-      fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
-      fprintf(stderr, __VA_ARGS__);                                   \
-      fprintf(stderr, "\n");                                          \
-    }                                                                 \
-  } while (0)
+#include "check.h"
 
 static float urand(rocks_rng_t *r, float lo, float hi) { return lo + (hi - lo) * (float)rocks_rng_double(r); }
 
@@ -51,7 +41,7 @@ static goresnet_t *random_net(int size, const char *features, int blocks, int ch
   snprintf(c.features, sizeof c.features, "%s", features);
   rocks_error_t err;
   goresnet_t *m = goresnet_new(&c, &err);
-  CHECK(m != NULL, "goresnet_new: %s", err.msg);
+  CHECKF(m != NULL, "goresnet_new: %s", err.msg);
   if (!m) return NULL;
   goresnet_init(m, seed);
   rocks_rng_t r;
@@ -95,7 +85,7 @@ static void test_symmetries(int size, const char *features) {
   nneval_config_t ec = nneval_config_default();
   ec.symmetry = 0;
   nneval_t *e = nneval_new_from_model(m, &ec, &err);
-  CHECK(e != NULL, "nneval_new_from_model: %s", err.msg);
+  CHECKF(e != NULL, "nneval_new_from_model: %s", err.msg);
   goresnet_delete(m);
   if (!e) return;
   const int N = size, A = N * N + 1;
@@ -111,7 +101,7 @@ static void test_symmetries(int size, const char *features) {
     float v0;
     const board_t *one[1] = {b};
     nneval_set_symmetry(e, 0);
-    CHECK(nneval_eval(e, one, 1, p0, &v0, &err) == ROCKS_OK, "%s", err.msg);
+    CHECKF(nneval_eval(e, one, 1, p0, &v0, &err) == ROCKS_OK, "%s", err.msg);
     /* softmax over the legal moves: sums to 1, exactly 0 on illegal moves */
     double sum = 0;
     int illegal_nonzero = 0;
@@ -119,22 +109,22 @@ static void test_symmetries(int size, const char *features) {
       sum += p0[a];
       if (!board_is_legal(b, b->to_play, board_policy_point(b, a)) && p0[a] != 0) illegal_nonzero++;
     }
-    CHECK(fabs(sum - 1) < 1e-5, "%s %dx%d: priors sum to %.7f", features, N, N, sum);
-    CHECK(illegal_nonzero == 0, "%d illegal moves have a prior", illegal_nonzero);
-    CHECK(v0 >= -1 && v0 <= 1, "value %f", v0);
+    CHECKF(fabs(sum - 1) < 1e-5, "%s %dx%d: priors sum to %.7f", features, N, N, sum);
+    CHECKF(illegal_nonzero == 0, "%d illegal moves have a prior", illegal_nonzero);
+    CHECKF(v0 >= -1 && v0 <= 1, "value %f", v0);
     for (int s = 0; s < 8; s++) {
       float v, vt;
       nneval_set_symmetry(e, s);
-      CHECK(nneval_eval(e, one, 1, p, &v, &err) == ROCKS_OK, "%s", err.msg);
+      CHECKF(nneval_eval(e, one, 1, p, &v, &err) == ROCKS_OK, "%s", err.msg);
       /* the transformed game, played move by move (history planes transform too) */
       board_clear(t);
       for (int i = 0; i < n; i++) {
         int mv = board_policy_point(t, ds_sym_point(N, s, board_policy_index(b, moves[i])));
-        CHECK(board_play(t, t->to_play, mv, NULL) == ROCKS_OK, "transformed move %d", i);
+        CHECKF(board_play(t, t->to_play, mv, NULL) == ROCKS_OK, "transformed move %d", i);
       }
       const board_t *tt[1] = {t};
       nneval_set_symmetry(e, 0);
-      CHECK(nneval_eval(e, tt, 1, q, &vt, &err) == ROCKS_OK, "%s", err.msg);
+      CHECKF(nneval_eval(e, tt, 1, q, &vt, &err) == ROCKS_OK, "%s", err.msg);
       for (int a = 0; a < A; a++) {
         double d = fabs((double)p[a] - q[ds_sym_point(N, s, a)]);
         if (d > worst) worst = d;
@@ -147,13 +137,13 @@ static void test_symmetries(int size, const char *features) {
     /* a batch of two evaluates each position as alone */
     const board_t *two[2] = {b, t};
     nneval_set_symmetry(e, 0);
-    CHECK(nneval_eval(e, two, 2, p, NULL, &err) == ROCKS_OK, "%s", err.msg);
-    for (int a = 0; a < A; a++) CHECK(fabs(p[a] - p0[a]) < 1e-4, "batch of 2 differs at %d", a);
+    CHECKF(nneval_eval(e, two, 2, p, NULL, &err) == ROCKS_OK, "%s", err.msg);
+    for (int a = 0; a < A; a++) CHECKF(fabs(p[a] - p0[a]) < 1e-4, "batch of 2 differs at %d", a);
   }
   printf("  symmetries %s %dx%d: max |policy/value difference| %.2e (symmetry changes the policy by up to %.3f)\n",
          features, N, N, worst, sensitivity);
-  CHECK(worst <= 1e-4, "%s %dx%d: symmetric evaluation differs by %.2e", features, N, N, worst);
-  CHECK(sensitivity > 1e-2, "the net is too symmetric to test symmetries (%.2e)", sensitivity);
+  CHECKF(worst <= 1e-4, "%s %dx%d: symmetric evaluation differs by %.2e", features, N, N, worst);
+  CHECKF(sensitivity > 1e-2, "the net is too symmetric to test symmetries (%.2e)", sensitivity);
   /* random mode: deterministic given the seed */
   free(p);
   free(q);
@@ -170,7 +160,7 @@ static void test_random_symmetry_seeded(void) {
   rocks_error_t err;
   nneval_t *e1 = nneval_new_from_model(m, NULL, &err), *e2 = nneval_new_from_model(m, NULL, &err);
   goresnet_delete(m);
-  CHECK(e1 && e2, "nneval_new_from_model: %s", err.msg);
+  CHECKF(e1 && e2, "nneval_new_from_model: %s", err.msg);
   if (!e1 || !e2) return;
   board_t *b = new_board(9);
   rocks_rng_t r;
@@ -188,14 +178,14 @@ static void test_random_symmetry_seeded(void) {
     if (i == 0) memcpy(first, p1, sizeof p1);
     else varied |= memcmp(first, p1, sizeof p1) != 0;
   }
-  CHECK(same, "two evaluators with the same seed differ");
-  CHECK(varied, "16 random-symmetry evaluations were all identical");
-  CHECK(nneval_positions(e1) == 16 && nneval_forwards(e1) == 16, "counters %lld %lld",
+  CHECKF(same, "two evaluators with the same seed differ");
+  CHECKF(varied, "16 random-symmetry evaluations were all identical");
+  CHECKF(nneval_positions(e1) == 16 && nneval_forwards(e1) == 16, "counters %lld %lld",
         (long long)nneval_positions(e1), (long long)nneval_forwards(e1));
   /* a board of another size is refused with a message */
   board_t *small = new_board(7);
   const board_t *bad[1] = {small};
-  CHECK(nneval_eval(e1, bad, 1, p1, &v1, &err) == ROCKS_ERR_ARG && strstr(err.msg, "9x9"), "size check: %s", err.msg);
+  CHECKF(nneval_eval(e1, bad, 1, p1, &v1, &err) == ROCKS_ERR_ARG && strstr(err.msg, "9x9"), "size check: %s", err.msg);
   free(small);
   free(b);
   nneval_delete(e1);
@@ -212,12 +202,12 @@ static void test_nn_player(void) {
   if (!net) return;
   player_config_t pc = player_config_default();
   pc.eval = PLAYER_EVAL_NN;
-  CHECK(player_new(&pc, &err) == NULL && strstr(err.msg, "network"), "NN player without a net: %s", err.msg);
+  CHECKF(player_new(&pc, &err) == NULL && strstr(err.msg, "network"), "NN player without a net: %s", err.msg);
   pc.net = net;
   pc.visits = 96;
   pc.mcts.batch_size = 8;
   player_t *p = player_new(&pc, &err);
-  CHECK(p != NULL, "player_new: %s", err.msg);
+  CHECKF(p != NULL, "player_new: %s", err.msg);
   if (!p) return;
   board_t *b = new_board(9);
   rocks_rng_t rng;
@@ -225,53 +215,53 @@ static void test_nn_player(void) {
   for (int i = 0; i < 6; i++) {
     const int color = b->to_play;
     int mv = player_genmove(p, b, color, 0, &rng);
-    CHECK(mv != BOARD_RESIGN && (mv == BOARD_PASS || board_is_legal(b, color, mv)), "genmove %d legal", i);
+    CHECKF(mv != BOARD_RESIGN && (mv == BOARD_PASS || board_is_legal(b, color, mv)), "genmove %d legal", i);
     player_stats_t s;
     player_last_stats(p, &s);
-    CHECK(s.visits >= 96 && s.npv >= 1 && s.pv[0] == mv, "stats: %d visits, pv %d", s.visits, s.npv);
-    CHECK(board_play(b, color, mv, NULL) == ROCKS_OK, "play");
+    CHECKF(s.visits >= 96 && s.npv >= 1 && s.pv[0] == mv, "stats: %d visits, pv %d", s.visits, s.npv);
+    CHECKF(board_play(b, color, mv, NULL) == ROCKS_OK, "play");
   }
   mcts_stats_t st;
   mcts_get_stats(player_mcts(p), &st);
-  CHECK(st.evaluations > st.batches, "batched: %lld evaluations in %lld batches", (long long)st.evaluations,
+  CHECKF(st.evaluations > st.batches, "batched: %lld evaluations in %lld batches", (long long)st.evaluations,
         (long long)st.batches);
-  CHECK(st.simulations < 6 * 96, "tree reuse: %lld simulations for 6 moves of 96 visits", (long long)st.simulations);
+  CHECKF(st.simulations < 6 * 96, "tree reuse: %lld simulations for 6 moves of 96 visits", (long long)st.simulations);
   /* another size: pass, with the reason */
   board_t *small = new_board(7);
-  CHECK(player_genmove(p, small, COLOR_BLACK, 0, &rng) == BOARD_PASS, "7x7 with a 9x9 network passes");
-  CHECK(player_last_error(p)->code == ROCKS_ERR_ARG && strstr(player_last_error(p)->msg, "plays 9x9"), "error: %s",
+  CHECKF(player_genmove(p, small, COLOR_BLACK, 0, &rng) == BOARD_PASS, "7x7 with a 9x9 network passes");
+  CHECKF(player_last_error(p)->code == ROCKS_ERR_ARG && strstr(player_last_error(p)->msg, "plays 9x9"), "error: %s",
         player_last_error(p)->msg);
   /* back on 9x9 it plays again */
   int mv = player_genmove(p, b, b->to_play, 0, &rng);
-  CHECK(mv != BOARD_RESIGN && (mv == BOARD_PASS || board_is_legal(b, b->to_play, mv)), "9x9 again");
+  CHECKF(mv != BOARD_RESIGN && (mv == BOARD_PASS || board_is_legal(b, b->to_play, mv)), "9x9 again");
   /* the analysis hook: candidates by visits, pv starting with the move, values in range */
   gtp_analyzer_t an = player_analyzer(p);
-  CHECK(an.begin(an.ctx, b, b->to_play, &err) == ROCKS_OK, "begin: %s", err.msg);
+  CHECKF(an.begin(an.ctx, b, b->to_play, &err) == ROCKS_OK, "begin: %s", err.msg);
   for (int i = 0; i < 20; i++) an.step(an.ctx);
   gtp_candidate_t c[BOARD_MAX_MOVES];
   int n = an.candidates(an.ctx, c, BOARD_MAX_MOVES, 0);
-  CHECK(n >= 2, "%d candidates", n);
+  CHECKF(n >= 2, "%d candidates", n);
   for (int i = 0; i < n; i++) {
-    CHECK(c[i].visits > 0 && c[i].npv >= 1 && c[i].pv[0] == c[i].move, "candidate %d", i);
-    CHECK(c[i].winrate >= 0 && c[i].winrate <= 1 && c[i].lcb >= 0 && c[i].lcb <= c[i].winrate && c[i].prior > 0 &&
+    CHECKF(c[i].visits > 0 && c[i].npv >= 1 && c[i].pv[0] == c[i].move, "candidate %d", i);
+    CHECKF(c[i].winrate >= 0 && c[i].winrate <= 1 && c[i].lcb >= 0 && c[i].lcb <= c[i].winrate && c[i].prior > 0 &&
               c[i].prior <= 1,
           "candidate %d values", i);
-    if (i) CHECK(c[i].visits <= c[i - 1].visits, "order by visits at %d", i);
+    if (i) CHECKF(c[i].visits <= c[i - 1].visits, "order by visits at %d", i);
   }
   int n2 = an.candidates(an.ctx, c, 3, 0);
-  CHECK(n2 == (n < 3 ? n : 3), "max 3: %d", n2);
+  CHECKF(n2 == (n < 3 ? n : 3), "max 3: %d", n2);
   int n3 = an.candidates(an.ctx, c, BOARD_MAX_MOVES, 60);
-  CHECK(n3 >= 60 && c[n3 - 1].visits == 0, "min 60: %d", n3);
+  CHECKF(n3 >= 60 && c[n3 - 1].visits == 0, "min 60: %d", n3);
   player_delete(p);
   /* resignation: a threshold every position is below, from move 0 or from move 50 */
   pc.mcts.resign_threshold = 0.999;
   pc.min_resign_moves = 0;
   p = player_new(&pc, &err);
-  CHECK(player_genmove(p, b, b->to_play, 0, &rng) == BOARD_RESIGN, "resigns below the threshold");
+  CHECKF(player_genmove(p, b, b->to_play, 0, &rng) == BOARD_RESIGN, "resigns below the threshold");
   player_delete(p);
   pc.min_resign_moves = 50;
   p = player_new(&pc, &err);
-  CHECK(player_genmove(p, b, b->to_play, 0, &rng) != BOARD_RESIGN, "no resignation before move 50");
+  CHECKF(player_genmove(p, b, b->to_play, 0, &rng) != BOARD_RESIGN, "no resignation before move 50");
   player_delete(p);
   free(small);
   free(b);
@@ -287,7 +277,7 @@ static char *send(gtp_engine_t *e, const char *line) {
 
 static void expect(gtp_engine_t *e, const char *line, const char *want) {
   char *got = send(e, line);
-  CHECK(got && !strcmp(got, want), "'%s' answered '%s', want '%s'", line, got ? got : "(null)", want);
+  CHECKF(got && !strcmp(got, want), "'%s' answered '%s', want '%s'", line, got ? got : "(null)", want);
   free(got);
 }
 
@@ -302,10 +292,10 @@ static void test_gtp_size_and_clock(void) {
   rocks_error_t err;
   gtp_config_t cfg = gtp_config_default();
   cfg.only_size = 9;
-  CHECK(gtp_new(&cfg, &err) == NULL && strstr(err.msg, "9x9"), "19x19 with only 9x9: %s", err.msg);
+  CHECKF(gtp_new(&cfg, &err) == NULL && strstr(err.msg, "9x9"), "19x19 with only 9x9: %s", err.msg);
   cfg.size = 9;
   gtp_engine_t *e = gtp_new(&cfg, &err);
-  CHECK(e != NULL, "gtp_new: %s", err.msg);
+  CHECKF(e != NULL, "gtp_new: %s", err.msg);
   if (!e) return;
   expect(e, "boardsize 19", "? unacceptable size\n\n");
   expect(e, "boardsize 9", "= \n\n");
@@ -316,23 +306,23 @@ static void test_gtp_size_and_clock(void) {
   /* main time: left / max(empty/2, 10) - lag = 5 / 40 - 0.05 on the empty 9x9 board */
   expect(e, "time_settings 5 0 0", "= \n\n");
   expect(e, "genmove b", "= pass\n\n");
-  CHECK(fabs(seen_budget - (5.0 / 40 - 0.05)) < 1e-9, "main-time budget %.6f", seen_budget);
+  CHECKF(fabs(seen_budget - (5.0 / 40 - 0.05)) < 1e-9, "main-time budget %.6f", seen_budget);
   /* byo-yomi only: the period over its stones */
   expect(e, "clear_board", "= \n\n");
   expect(e, "time_settings 0 10 2", "= \n\n");
   expect(e, "genmove b", "= pass\n\n");
-  CHECK(fabs(seen_budget - (10.0 / 2 - 0.05)) < 1e-9, "byo-yomi budget %.6f", seen_budget);
+  CHECKF(fabs(seen_budget - (10.0 / 2 - 0.05)) < 1e-9, "byo-yomi budget %.6f", seen_budget);
   /* the controller's time_left wins */
   expect(e, "time_left w 3 1", "= \n\n");
   expect(e, "genmove w", "= pass\n\n");
-  CHECK(fabs(seen_budget - 2.95) < 1e-9, "time_left budget %.6f", seen_budget);
+  CHECKF(fabs(seen_budget - 2.95) < 1e-9, "time_left budget %.6f", seen_budget);
   /* almost nothing left: the floor */
   expect(e, "time_settings 0.01 0 0", "= \n\n");
   expect(e, "genmove b", "= pass\n\n");
-  CHECK(seen_budget > 0 && seen_budget <= 0.001, "floor budget %.6f", seen_budget);
+  CHECKF(seen_budget > 0 && seen_budget <= 0.001, "floor budget %.6f", seen_budget);
   expect(e, "time_settings 0 1 0", "= \n\n"); /* no time limit */
   expect(e, "genmove b", "= pass\n\n");
-  CHECK(seen_budget == 0, "no limit: %.6f", seen_budget);
+  CHECKF(seen_budget == 0, "no limit: %.6f", seen_budget);
   gtp_delete(e);
 }
 
@@ -353,8 +343,8 @@ static void test_player_time(void) {
     player_stats_t s;
     player_last_stats(p, &s);
     printf("  budget %.3f s: %.3f s, %d simulations\n", budgets[i], dt, s.simulations);
-    CHECK(dt < budgets[i] + 0.25, "budget %.3f s took %.3f s", budgets[i], dt);
-    CHECK(mv != BOARD_RESIGN && board_play(b, b->to_play, mv, NULL) == ROCKS_OK, "legal");
+    CHECKF(dt < budgets[i] + 0.25, "budget %.3f s took %.3f s", budgets[i], dt);
+    CHECKF(mv != BOARD_RESIGN && board_play(b, b->to_play, mv, NULL) == ROCKS_OK, "legal");
   }
   player_delete(p);
   free(b);
@@ -375,15 +365,15 @@ static void test_gtp_analysis(void) {
   gtp_set_analyzer(e, &an);
   expect(e, "known_command kata-analyze", "= true\n\n");
   char *l = send(e, "list_commands");
-  CHECK(l && strstr(l, "\nlz-analyze\n") && strstr(l, "\nkata-analyze\n") && strstr(l, "\nlz-genmove_analyze\n") &&
+  CHECKF(l && strstr(l, "\nlz-analyze\n") && strstr(l, "\nkata-analyze\n") && strstr(l, "\nlz-genmove_analyze\n") &&
             strstr(l, "kata-genmove_analyze"),
         "list_commands: %s", l ? l : "(null)");
   free(l);
   /* streaming starts with "=id\n"; the next line closes it with the empty line */
   expect(e, "7 lz-analyze b 10", "=7\n");
-  CHECK(gtp_analysis_pending(e), "pending");
+  CHECKF(gtp_analysis_pending(e), "pending");
   expect(e, "name", "\n= rocks\n\n");
-  CHECK(!gtp_analysis_pending(e), "ended");
+  CHECKF(!gtp_analysis_pending(e), "ended");
   expect(e, "kata-analyze interval 5 maxmoves 3 minmoves 1 ownership true", "=\n");
   expect(e, "", "\n"); /* an empty line ends it too, and answers nothing else */
   expect(e, "lz-analyze b 10 bogus 3", "? syntax error\n\n");
@@ -393,8 +383,8 @@ static void test_gtp_analysis(void) {
   expect(e, "lz-genmove_analyze b 10", "=\n");
   char *r = send(e, "list_stones b");
   const char *rs = r ? r : "(null)";
-  CHECK(r && !strncmp(r, "play ", 5) && strstr(r, "\n\n= "), "genmove_analyze ends: '%s'", rs);
-  CHECK(r && gtp_board(e)->stones[COLOR_BLACK] == 1 && strstr(r, "\n\n= ") && strlen(strstr(r, "\n\n= ")) > 6,
+  CHECKF(r && !strncmp(r, "play ", 5) && strstr(r, "\n\n= "), "genmove_analyze ends: '%s'", rs);
+  CHECKF(r && gtp_board(e)->stones[COLOR_BLACK] == 1 && strstr(r, "\n\n= ") && strlen(strstr(r, "\n\n= ")) > 6,
         "the move was played: '%s'", rs);
   free(r);
   gtp_delete(e);
@@ -445,18 +435,18 @@ static void test_gtp_run_analysis(void) {
                                       "kata-analyze 3 maxmoves 2\n", "", "\n",
                                       "lz-genmove_analyze w 1\n", "showboard\n", "kata-analyze 1\n", NULL};
   int fds[2];
-  CHECK(pipe(fds) == 0, "pipe");
+  CHECKF(pipe(fds) == 0, "pipe");
   feeder_t f = {fds[1], lines};
   pthread_t t;
   pthread_create(&t, NULL, feed, &f);
   FILE *in = fdopen(fds[0], "r"), *out = tmpfile();
-  CHECK(gtp_run(e, in, out, &err) == ROCKS_OK, "gtp_run: %s", err.msg);
+  CHECKF(gtp_run(e, in, out, &err) == ROCKS_OK, "gtp_run: %s", err.msg);
   pthread_join(t, NULL);
   fclose(in);
   long n = ftell(out);
   char *text = calloc(1, (size_t)n + 1);
   rewind(out);
-  CHECK(fread(text, 1, (size_t)n, out) == (size_t)n, "read back");
+  CHECKF(fread(text, 1, (size_t)n, out) == (size_t)n, "read back");
   fclose(out);
   /* expected shape: "= \n\n" "=\n" info... "\n" "= rocks\n\n" "=\n" info... "\n" "=\n" info... "play X\n\n"
    * "= board..." "=\n" (EOF) "\n" */
@@ -464,7 +454,7 @@ static void test_gtp_run_analysis(void) {
   const char *b = a ? strstr(a, "\n\n= rocks\n\n=\ninfo move ") : NULL;
   const char *c = b ? strstr(b + 12, "\n\n=\ninfo move ") : NULL;
   const char *d = c ? strstr(c, "\nplay ") : NULL;
-  CHECK(a && b && c && d, "gtp_run analysis stream:\n%.600s", text);
+  CHECKF(a && b && c && d, "gtp_run analysis stream:\n%.600s", text);
   if (b) {
     /* kata lines carry at most 2 candidates */
     const char *k = b + 15, *end = c ? c : k;
@@ -476,10 +466,10 @@ static void test_gtp_run_analysis(void) {
       for (const char *q = ln; (q = strstr(q, "info move ")) && q < strchr(ln, '\n'); q++) cnt++;
       lines_ok &= cnt <= 2 && strstr(ln, " utility ") != NULL;
     }
-    CHECK(lines_ok, "kata-analyze maxmoves 2 lines");
+    CHECKF(lines_ok, "kata-analyze maxmoves 2 lines");
   }
-  CHECK(n >= 2 && text[n - 1] == '\n' && text[n - 2] == '\n', "the stream ends with an empty line");
-  CHECK(gtp_board(e)->stones[COLOR_WHITE] + (strstr(text, "play pass") != NULL) == 1, "genmove_analyze played");
+  CHECKF(n >= 2 && text[n - 1] == '\n' && text[n - 2] == '\n', "the stream ends with an empty line");
+  CHECKF(gtp_board(e)->stones[COLOR_WHITE] + (strstr(text, "play pass") != NULL) == 1, "genmove_analyze played");
   free(text);
   gtp_delete(e);
   player_delete(p);
@@ -495,10 +485,5 @@ int main(void) {
   test_player_time();
   test_gtp_analysis();
   test_gtp_run_analysis();
-  if (failures) {
-    printf("test_player: %d FAILED\n", failures);
-    return 1;
-  }
-  printf("test_player: all passed\n");
-  return 0;
+  return check_report("test_player");
 }
